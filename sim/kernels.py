@@ -1,0 +1,847 @@
+"""Hot loops of the model, written once and run by two backends.
+
+Every function in this module is plain Python restricted to what Numba compiles. The
+``python`` backend runs them as they are (the pure-Python reference); the ``numba`` backend
+loads this same file a second time as ``sim._kernels_numba`` and replaces each function by its
+``numba.njit`` compilation (:func:`numba_module`). The two backends therefore run one source and
+must produce byte-identical outputs; the tests check that they do.
+
+Randomness: no kernel draws from a stateful generator. Every random decision is a SplitMix64
+hash of what it decides, ``u01(seed, day, kind, a, b)`` (kind = which decision; a, b = the agents,
+relationship or slot involved). Results are thus independent of draw order and thread count, and
+two scenarios with the same seed share every decision an intervention did not touch (common
+random numbers).
+
+Graph storage: a CSR "with room to grow". Node ``u`` owns slots ``start[u] .. start[u]+cap[u]``
+of the pool arrays, of which the first ``deg[u]`` are used. Each tie is stored twice (once per
+end) with the same attributes: ``nbr`` (other end), ``emask`` (bit set of platforms the tie is
+on; 0 = dormant), ``eday`` (day created), ``echan`` (channel index), ``erel`` (offender-child
+relationship id or -1). Children have the lowest ids, so an offender-child tie is always visited
+from the child's side (u < v): all writes concerning one child happen in one loop iteration,
+which keeps the parallel loops free of races.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import prange
+
+# --------------------------------------------------------------------------------------------
+# Decision kinds: the "what" in every random key. Never renumber (it would change every run).
+# --------------------------------------------------------------------------------------------
+K_INTERACT = 1
+K_SERVE = 2
+K_TIEBREAK = 3
+K_SUGGEST_SEND = 4
+K_OUTREACH_N = 5
+K_OUTREACH_CHANNEL = 6
+K_OUTREACH_PLATFORM = 7
+K_OUTREACH_TARGET = 8
+K_OUTREACH_PREF = 9
+K_ACCEPT = 10
+K_BLOCK = 11
+K_REPORT = 12
+K_RECONTACT = 13
+K_OFF_INTERACT = 14
+K_ADVANCE = 15
+K_JUMP = 16
+K_DAILY_BLOCK = 17
+K_DAILY_REPORT = 18
+K_GUARDIAN = 19
+K_GUARDIAN_ABANDON = 20
+K_ABANDON = 21
+K_MOVE = 22
+K_TELL = 23
+K_POLICE = 24
+K_ORGANIC_A = 25
+K_ORGANIC_B = 26
+K_REVIEW = 27
+K_RETURN = 28
+K_REFERRAL = 29
+K_SEXUAL_BLOCK = 30
+K_SEXUAL_REPORT = 31
+K_DETECT = 32
+K_FALSE_FLAG = 33
+K_SHARE = 34
+K_EVASION = 35
+
+# Relationship exit codes (rel_exit). 0 = still active.
+EXIT_NONE = 0
+EXIT_DECLINED = 1  # child did not accept the first contact
+EXIT_BLOCKED = 2
+EXIT_REPORTED = 3
+EXIT_GUARDIAN = 4
+EXIT_ABANDONED = 5
+EXIT_BANNED = 6
+EXIT_COMPLETED = 7  # reached the last stage
+
+# Roles
+ROLE_CHILD = 0
+ROLE_CONTACT = 1
+ROLE_OFFENDER = 2
+
+# Stage indices (0 = none). Must match sim.config.STAGES (1-based).
+ST_CONTACTED = 1
+ST_ENGAGED = 2
+ST_TRUST = 3
+ST_ISOLATION = 4
+ST_SEXUAL = 5
+ST_IMAGE = 6
+ST_COERCION = 7
+N_STAGES = 7
+
+# Channels (index into sim.config.CHANNELS)
+CH_HOUSEHOLD = 0
+CH_SCHOOL = 1
+CH_CLUB = 2
+CH_ADULT = 3
+CH_SUGGESTION = 4
+CH_SEARCH = 5
+CH_LOCATION = 6
+CH_LIVESTREAM = 7
+CH_GAMING = 8
+CH_ORGANIC = 9
+
+# Suggestion rules (index into sim.config.RULES)
+RULE_CN = 0
+RULE_JACCARD = 1
+RULE_AA = 2
+RULE_PA = 3
+
+# Proposal kinds produced by the suggestion kernel
+PROP_BENIGN = 0
+PROP_OFFENDER_TO_CHILD = 1  # an offender acts on a child suggested to it (a contact attempt)
+PROP_CHILD_TO_OFFENDER = 2  # a child sends a request to an offender suggested to it
+
+# --------------------------------------------------------------------------------------------
+# Counter-based random numbers
+# --------------------------------------------------------------------------------------------
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_KIND = np.uint64(0xD6E8FEB86659FD93)
+_S30 = np.uint64(30)
+_S27 = np.uint64(27)
+_S31 = np.uint64(31)
+_S11 = np.uint64(11)
+_INV53 = 1.0 / 9007199254740992.0
+
+
+def mix64(x):
+    """SplitMix64 finaliser (Steele, Lea & Flood 2014): a bijective 64-bit mix."""
+    x = (x ^ (x >> _S30)) * _M1
+    x = (x ^ (x >> _S27)) * _M2
+    return x ^ (x >> _S31)
+
+
+def u01(seed, day, kind, a, b):
+    """Uniform [0, 1) number keyed by (seed, day, kind, a, b); all arguments integers >= 0."""
+    x = mix64(np.uint64(seed) * _GOLDEN + np.uint64(day))
+    x = mix64(x ^ (np.uint64(kind) * _KIND))
+    x = mix64(x + np.uint64(a))
+    x = mix64(x + np.uint64(b))
+    return np.float64(x >> _S11) * _INV53
+
+
+def poisson_from_u(lam, u):
+    """Poisson(lam) by inversion of one uniform ``u`` (lam small: at most a few hundred)."""
+    k = 0
+    p = math.exp(-lam)
+    s = p
+    while u > s and k < 10_000:
+        k += 1
+        p = p * lam / k
+        s += p
+        if p == 0.0 and s < u:
+            break
+    return k
+
+
+def clamp01(x):
+    if x < 0.0:
+        return 0.0
+    if x > 1.0:
+        return 1.0
+    return x
+
+
+# --------------------------------------------------------------------------------------------
+# Graph storage helpers
+# --------------------------------------------------------------------------------------------
+
+
+def find_slot(start, deg, nbr, u, v):
+    """Slot of the half-edge u->v, or -1."""
+    s = start[u]
+    for i in range(s, s + deg[u]):
+        if nbr[i] == v:
+            return i
+    return -1
+
+
+def _append_half(start, deg, cap, nbr, emask, eday, echan, erel, pool_used, u, v, mask, day,
+                 chan, rel):
+    """Append half-edge u->v; relocates u's block to the pool end when full.
+
+    Returns False when the pool has no room (the caller grows the pool and retries).
+    """
+    if deg[u] == cap[u]:
+        new_cap = cap[u] * 2 + 4
+        if pool_used[0] + new_cap > nbr.shape[0]:
+            return False
+        ns = pool_used[0]
+        os_ = start[u]
+        for i in range(deg[u]):
+            nbr[ns + i] = nbr[os_ + i]
+            emask[ns + i] = emask[os_ + i]
+            eday[ns + i] = eday[os_ + i]
+            echan[ns + i] = echan[os_ + i]
+            erel[ns + i] = erel[os_ + i]
+        start[u] = ns
+        cap[u] = new_cap
+        pool_used[0] = ns + new_cap
+    i = start[u] + deg[u]
+    nbr[i] = v
+    emask[i] = mask
+    eday[i] = day
+    echan[i] = chan
+    erel[i] = rel
+    deg[u] += 1
+    return True
+
+
+def _pdeg_add(pdeg, u, mask, n_platforms, delta):
+    for p in range(n_platforms):
+        if (mask >> p) & 1:
+            pdeg[u, p] += delta
+
+
+def set_tie_mask(start, deg, nbr, emask, pdeg, u, v, new_mask, n_platforms):
+    """Change the platform set of tie u-v (both halves) and keep per-platform degrees right."""
+    su = find_slot(start, deg, nbr, u, v)
+    sv = find_slot(start, deg, nbr, v, u)
+    if su < 0 or sv < 0:
+        return False
+    old = np.int64(emask[su])
+    _pdeg_add(pdeg, u, old, n_platforms, -1)
+    _pdeg_add(pdeg, v, old, n_platforms, -1)
+    emask[su] = new_mask
+    emask[sv] = new_mask
+    _pdeg_add(pdeg, u, np.int64(new_mask), n_platforms, 1)
+    _pdeg_add(pdeg, v, np.int64(new_mask), n_platforms, 1)
+    return True
+
+
+def insert_ties(tu, tv, tmask, tchan, trel, day, first, start, deg, cap, nbr, emask, eday,
+                echan, erel, pool_used, pdeg, n_platforms):
+    """Insert ties tu[i]-tv[i] for i >= first, in order, skipping pairs already tied.
+
+    Returns (index reached, number inserted). The index is len(tu) unless the pool filled up.
+    A pair that is already tied gets the new platforms added to its mask instead (and, for a
+    relationship tie, the new relationship id: a dormant tie is revived on recontact).
+    """
+    n = tu.shape[0]
+    inserted = 0
+    for i in range(first, n):
+        u = tu[i]
+        v = tv[i]
+        if u == v:
+            continue
+        s = find_slot(start, deg, nbr, u, v)
+        if s >= 0:
+            m = np.int64(emask[s]) | np.int64(tmask[i])
+            if m != emask[s]:
+                set_tie_mask(start, deg, nbr, emask, pdeg, u, v, m, n_platforms)
+            if trel[i] >= 0:
+                erel[s] = trel[i]
+                erel[find_slot(start, deg, nbr, v, u)] = trel[i]
+            continue
+        need = 0
+        if deg[u] == cap[u]:
+            need += cap[u] * 2 + 4
+        if deg[v] == cap[v]:
+            need += cap[v] * 2 + 4
+        if pool_used[0] + need > nbr.shape[0]:
+            return i, inserted
+        _append_half(start, deg, cap, nbr, emask, eday, echan, erel, pool_used, u, v, tmask[i],
+                     day, tchan[i], trel[i])
+        _append_half(start, deg, cap, nbr, emask, eday, echan, erel, pool_used, v, u, tmask[i],
+                     day, tchan[i], trel[i])
+        _pdeg_add(pdeg, u, np.int64(tmask[i]), n_platforms, 1)
+        _pdeg_add(pdeg, v, np.int64(tmask[i]), n_platforms, 1)
+        inserted += 1
+    return n, inserted
+
+
+# --------------------------------------------------------------------------------------------
+# Friend-suggestion scores (link prediction). One function per rule; each equals networkx's
+# function on the same graph (tests/test_suggest.py). Complexity O(deg u + deg v) with marks.
+# --------------------------------------------------------------------------------------------
+
+
+def score_pair(rule, start, deg, nbr, emask, pbit, pdeg, p, u, v):
+    """Score of the pair (u, v) under ``rule`` on the graph of ties that are on platform ``p``.
+
+    common_neighbors: |N(u) & N(v)|                  (nx.common_neighbors)
+    jaccard:          |N(u) & N(v)| / |N(u) | N(v)|  (nx.jaccard_coefficient; 0 if both empty)
+    adamic_adar:      sum over common z of 1/log deg(z) (nx.adamic_adar_index; Adamic & Adar 2003)
+    preferential_attachment: deg(u) * deg(v)        (nx.preferential_attachment; Barabasi-Albert)
+    References: Liben-Nowell & Kleinberg (2007), The link-prediction problem for social networks.
+    """
+    if rule == RULE_PA:
+        return float(pdeg[u, p]) * float(pdeg[v, p])
+    cn = 0
+    aa = 0.0
+    su = start[u]
+    sv = start[v]
+    for i in range(su, su + deg[u]):
+        if (emask[i] & pbit) == 0:
+            continue
+        z = nbr[i]
+        if z == v:
+            continue
+        for j in range(sv, sv + deg[v]):
+            if nbr[j] == z and (emask[j] & pbit) != 0:
+                cn += 1
+                aa += 1.0 / math.log(pdeg[z, p])
+                break
+    if rule == RULE_CN:
+        return float(cn)
+    if rule == RULE_AA:
+        return aa
+    # Jaccard
+    du = pdeg[u, p]
+    dv = pdeg[v, p]
+    # networkx counts v in N(u) (and u in N(v)) in the union when u and v are tied
+    union = du + dv - cn
+    if union == 0:
+        return 0.0
+    return cn / union
+
+
+def suggest(seed, day, p, rule, k, n_served, accept, offender_follow, age_h, school_h,
+            contact_book, claimed_teen_mult, acct_users, start, deg, nbr, emask, pdeg, role,
+            age, school, acct, suggestible, banned, claims_teen, target_min, target_max,
+            known_minor_p, no_adult_child, min_mutual_minor, out_u, out_w, out_kind, n_chunks,
+            stamp_base, sc_mark, sc_cnt, sc_aa, sc_book, sc_cand):
+    """Friend suggestions on platform ``p`` for one day ("people you may know").
+
+    ``n_served`` users are drawn (keyed by day and index) from the account holders; for each,
+    candidates are the friends-of-friends on ``p`` plus, with ``contact_book`` > 0, people the
+    user is tied to elsewhere (another platform or offline) who hold an account on ``p``. Each
+    candidate gets the rule's score, times school and age homophily factors, plus the
+    contact-book bonus; the top ``k`` are shown (ties broken by a keyed hash, not by id), and
+    each shown pair becomes a proposal with a keyed acceptance draw. Proposals are written to
+    ``out_*[i*k + j]`` (-1 = none); the caller merges them in a fixed order.
+
+    Safeguards for known minors (``known_minor_p``): with ``no_adult_child`` no pair of a known
+    minor and an account presenting as an adult is scored (an offender posing as a teen passes:
+    the platform sees the claimed age); with ``min_mutual_minor`` > 0 a pair involving a known
+    minor needs at least that many mutual friends. ``suggestible`` = False removes an account
+    from suggestions both ways.
+
+    Scratch arrays ``sc_*[chunk, node]`` are reused across calls: a node's entries are valid only
+    where ``sc_mark`` equals the current user's stamp (``2*(stamp_base+i)``; +1 = excluded), so
+    nothing is cleared between users. Results do not depend on ``n_chunks``.
+
+    Cost: sum over served users of the number of friends-of-friends visited (random memory
+    access dominates; see docs/performance.md).
+    """
+    n_acct = acct_users.shape[0]
+    pbit = np.uint8(1 << p)
+    chunk = (n_served + n_chunks - 1) // n_chunks
+    for c in prange(n_chunks):
+        mark = sc_mark[c]
+        cnt = sc_cnt[c]
+        aa = sc_aa[c]
+        book = sc_book[c]
+        cand = sc_cand[c]
+        top_w = np.empty(k, np.int64)
+        top_s = np.empty(k, np.float64)
+        top_t = np.empty(k, np.float64)
+        lo = c * chunk
+        hi = min(n_served, lo + chunk)
+        for i in range(lo, hi):
+            for j in range(k):
+                out_u[i * k + j] = -1
+            if n_acct == 0:
+                continue
+            u = acct_users[int(u01(seed, day, K_SERVE, p, i) * n_acct)]
+            if not suggestible[u] or banned[u]:
+                continue
+            stamp = 2 * (stamp_base + i)
+            excl = stamp + 1
+            # mark u's neighbours on p (and u itself) as excluded
+            su = start[u]
+            for a in range(su, su + deg[u]):
+                if (emask[a] & pbit) != 0:
+                    mark[nbr[a]] = excl
+            mark[u] = excl
+            nc = 0
+            for a in range(su, su + deg[u]):
+                v = nbr[a]
+                if (emask[a] & pbit) == 0:
+                    if contact_book > 0.0 and acct[v, p] and suggestible[v] and not banned[v]:
+                        if mark[v] != stamp and mark[v] != excl:
+                            mark[v] = stamp
+                            cnt[v] = 0.0
+                            aa[v] = 0.0
+                            book[v] = 0
+                            cand[nc] = v
+                            nc += 1
+                        if mark[v] == stamp:
+                            book[v] = 1
+                    continue
+                sv = start[v]
+                inv_log = 1.0 / math.log(pdeg[v, p]) if pdeg[v, p] > 1 else 0.0
+                for b in range(sv, sv + deg[v]):
+                    if (emask[b] & pbit) == 0:
+                        continue
+                    w = nbr[b]
+                    mw = mark[w]
+                    if mw == excl:
+                        continue
+                    if mw != stamp:
+                        if not (acct[w, p] and suggestible[w]) or banned[w]:
+                            continue
+                        mark[w] = stamp
+                        cnt[w] = 0.0
+                        aa[w] = 0.0
+                        book[w] = 0
+                        cand[nc] = w
+                        nc += 1
+                    cnt[w] += 1.0
+                    aa[w] += inv_log
+            # top-k by score, ties broken by a keyed hash
+            nt = 0
+            for a in range(nc):
+                w = cand[a]
+                if rule == RULE_CN:
+                    base = cnt[w]
+                elif rule == RULE_AA:
+                    base = aa[w]
+                elif rule == RULE_JACCARD:
+                    union = pdeg[u, p] + pdeg[w, p] - cnt[w]
+                    base = cnt[w] / union if union > 0 else 0.0
+                else:
+                    base = float(pdeg[u, p]) * float(pdeg[w, p])
+                f = 1.0
+                if school_h > 0.0 and school[u] >= 0 and school[u] == school[w]:
+                    f *= 1.0 + school_h
+                if age_h > 0.0:
+                    f *= math.exp(-age_h * abs(age[u] - age[w]) / 5.0)
+                s = base * f + contact_book * book[w]
+                if s <= 0.0:
+                    continue
+                if known_minor_p[u] or known_minor_p[w]:
+                    if no_adult_child:
+                        u_adult = role[u] != ROLE_CHILD and not claims_teen[u]
+                        w_adult = role[w] != ROLE_CHILD and not claims_teen[w]
+                        if (known_minor_p[u] and w_adult) or (known_minor_p[w] and u_adult):
+                            continue
+                    if min_mutual_minor > 0 and cnt[w] < min_mutual_minor:
+                        continue
+                t = u01(seed, day, K_TIEBREAK, u, w)
+                # insertion into the top-k (descending score, then ascending tiebreak)
+                if nt < k:
+                    pos = nt
+                    nt += 1
+                elif s > top_s[k - 1] or (s == top_s[k - 1] and t < top_t[k - 1]):
+                    pos = k - 1
+                else:
+                    continue
+                while pos > 0 and (top_s[pos - 1] < s or (top_s[pos - 1] == s and top_t[pos - 1] > t)):
+                    top_s[pos] = top_s[pos - 1]
+                    top_t[pos] = top_t[pos - 1]
+                    top_w[pos] = top_w[pos - 1]
+                    pos -= 1
+                top_s[pos] = s
+                top_t[pos] = t
+                top_w[pos] = w
+            for j in range(nt):
+                w = top_w[j]
+                r = u01(seed, day, K_SUGGEST_SEND, u, w)
+                ru = role[u]
+                rw = role[w]
+                kind = PROP_BENIGN
+                pr = accept
+                if ru == ROLE_OFFENDER and rw == ROLE_CHILD:
+                    kind = PROP_OFFENDER_TO_CHILD
+                    pr = offender_follow if target_min[u] <= age[w] <= target_max[u] else 0.0
+                elif ru == ROLE_CHILD and rw == ROLE_OFFENDER:
+                    kind = PROP_CHILD_TO_OFFENDER
+                    pr = accept * (claimed_teen_mult if claims_teen[w] else 1.0)
+                elif ru == ROLE_OFFENDER or rw == ROLE_OFFENDER:
+                    pr = 0.0  # offenders do not build benign adult ties through suggestions
+                if r < pr:
+                    out_u[i * k + j] = u
+                    out_w[i * k + j] = w
+                    out_kind[i * k + j] = kind
+
+
+# --------------------------------------------------------------------------------------------
+# Offender outreach
+# --------------------------------------------------------------------------------------------
+
+
+def outreach(seed, day, offenders, rate, strategy, target_min, target_max, target_girls,
+             area, acct, banned_acct, channel_w, plat_feature, n_children, area_lo, area_hi,
+             child_age, child_sex, child_vuln, child_searchable, child_location,
+             child_livestream, child_dm_open, child_known_minor, claims_teen,
+             search_hides_minors, max_attempts, out_child, out_plat, out_chan, n_tries):
+    """Contact attempts of each offender today, through search, location, livestream or game chat.
+
+    Attempts ~ Poisson(rate) per offender (keyed), capped at ``max_attempts``. Each attempt picks
+    a channel by the strategy's weights, a platform among the offender's unbanned accounts that
+    has the feature, and a child by rejection sampling (up to ``n_tries`` keyed draws) among
+    children reachable through that channel: search finds only searchable children (and, where
+    the platform hides known minors from adult searchers, only those the offender's claimed age
+    can see); location only children sharing location in the offender's area; livestream only
+    children who stream publicly and accept messages; game chat only children with the game
+    account who accept messages. Targeted offenders accept a candidate with a weight favouring
+    their target ages, sex and vulnerability. Output slot ``[i*max_attempts + a]``; -1 = failed.
+    """
+    n_off = offenders.shape[0]
+    n_plat = acct.shape[1]
+    for i in prange(n_off):
+        o = offenders[i]
+        base = i * max_attempts
+        for a in range(max_attempts):
+            out_child[base + a] = -1
+        n_att = poisson_from_u(rate[i], u01(seed, day, K_OUTREACH_N, o, 0))
+        if n_att > max_attempts:
+            n_att = max_attempts
+        st = strategy[i]
+        for a in range(n_att):
+            # channel: 0 search, 1 location, 2 livestream, 3 gaming
+            r = u01(seed, day, K_OUTREACH_CHANNEL, o, a)
+            ch = 3
+            acc = 0.0
+            for c in range(4):
+                acc += channel_w[st, c]
+                if r < acc:
+                    ch = c
+                    break
+            # platform among unbanned accounts with the feature
+            n_ok = 0
+            for p in range(n_plat):
+                if acct[o, p] and not banned_acct[o, p] and plat_feature[p, ch]:
+                    n_ok += 1
+            if n_ok == 0:
+                continue
+            pick = int(u01(seed, day, K_OUTREACH_PLATFORM, o, a) * n_ok)
+            p = -1
+            for q in range(n_plat):
+                if acct[o, q] and not banned_acct[o, q] and plat_feature[q, ch]:
+                    if pick == 0:
+                        p = q
+                        break
+                    pick -= 1
+            for t in range(n_tries):
+                key = a * n_tries + t
+                if ch == 1:
+                    lo = area_lo[area[i]]
+                    hi = area_hi[area[i]]
+                    if hi <= lo:
+                        break
+                    c_ = lo + int(u01(seed, day, K_OUTREACH_TARGET, o, key) * (hi - lo))
+                else:
+                    c_ = int(u01(seed, day, K_OUTREACH_TARGET, o, key) * n_children)
+                if not acct[c_, p]:
+                    continue
+                if ch == 0:
+                    if not child_searchable[c_]:
+                        continue
+                    if search_hides_minors[p] and child_known_minor[c_, p] and not claims_teen[i]:
+                        continue
+                elif ch == 1:
+                    if not child_location[c_]:
+                        continue
+                elif ch == 2:
+                    if not (child_livestream[c_] and child_dm_open[c_]):
+                        continue
+                else:
+                    if not child_dm_open[c_]:
+                        continue
+                # preference: sex always; age and vulnerability for targeted offenders
+                g = target_girls[i]
+                w = g if child_sex[c_] == 0 else 1.0 - g
+                w = w / max(g, 1.0 - g)
+                if st == 1:
+                    if child_age[c_] < target_min[i] or child_age[c_] > target_max[i]:
+                        w *= 0.1
+                    w *= 0.5 + child_vuln[c_]
+                    w /= 1.5
+                if u01(seed, day, K_OUTREACH_PREF, o, key) < w:
+                    out_child[base + a] = c_
+                    out_plat[base + a] = p
+                    out_chan[base + a] = CH_SEARCH + ch
+                    break
+
+
+def resolve_contacts(seed, day, a_off, a_child, a_plat, a_chan, a_child_initiated,
+                     start, deg, nbr, emask, child_lit, child_vuln, claims_teen_node,
+                     accept_stranger, claimed_teen_mult, lit_accept, vuln_accept, vuln_mean,
+                     block_p, report_p, lit_block, accept_mult, block_mult, report_mult,
+                     rel_child, rel_off, rel_plat, rel_chan, rel_stage, rel_start, rel_exit,
+                     rel_exit_day, rel_first_plat, n_rel, out_accepted, out_blocked,
+                     out_reported, child_first_day, child_first_plat, child_first_chan):
+    """Turn contact attempts into relationships, in the given (fixed) order.
+
+    A child already tied to the offender (a live tie) is
+    skipped (pairs are unique per day: the caller de-duplicates). Otherwise a relationship starts at ``contacted``; the child accepts (keyed draw,
+    stranger acceptance scaled by literacy, vulnerability, a teen-claimed age and intervention
+    multipliers) or declines, and a declining child may block and/or report (Thorn 2023). A
+    child-initiated request (suggestion shown to the child) is accepted by the offender.
+    Writes relationship rows from ``n_rel[0]``; returns nothing (counts in out arrays).
+    """
+    n_a = a_off.shape[0]
+    for i in range(n_a):
+        o = a_off[i]
+        c = a_child[i]
+        out_accepted[i] = -1
+        slot = find_slot(start, deg, nbr, c, o)
+        if slot >= 0 and emask[slot] != 0:
+            continue  # already tied (and so already in a relationship or a benign tie)
+        r = n_rel[0]
+        n_rel[0] = r + 1
+        rel_child[r] = c
+        rel_off[r] = o
+        rel_plat[r] = a_plat[i]
+        rel_first_plat[r] = a_plat[i]
+        rel_chan[r] = a_chan[i]
+        rel_start[r] = day
+        rel_exit[r] = EXIT_NONE
+        rel_exit_day[r] = -1
+        rel_stage[r] = ST_CONTACTED
+        if child_first_day[c, ST_CONTACTED] < 0:
+            child_first_day[c, ST_CONTACTED] = day
+            child_first_plat[c, ST_CONTACTED] = a_plat[i]
+            child_first_chan[c, ST_CONTACTED] = a_chan[i]
+        if a_child_initiated[i]:
+            accepted = True
+        else:
+            lit = child_lit[c]
+            pa = accept_stranger * (1.0 - lit_accept * (lit - 0.5) * 2.0)
+            pa *= 1.0 + vuln_accept * (child_vuln[c] - vuln_mean) * 2.0
+            if claims_teen_node[o]:
+                pa *= claimed_teen_mult
+            pa = clamp01(pa * accept_mult[c])
+            accepted = u01(seed, day, K_ACCEPT, c, o) < pa
+        if accepted:
+            rel_stage[r] = ST_ENGAGED
+            out_accepted[i] = r
+            if child_first_day[c, ST_ENGAGED] < 0:
+                child_first_day[c, ST_ENGAGED] = day
+                child_first_plat[c, ST_ENGAGED] = a_plat[i]
+                child_first_chan[c, ST_ENGAGED] = a_chan[i]
+        else:
+            lit = child_lit[c]
+            f = 1.0 + lit_block * (lit - 0.5) * 2.0
+            rel_exit[r] = EXIT_DECLINED
+            rel_exit_day[r] = day
+            if u01(seed, day, K_BLOCK, c, o) < clamp01(block_p * f * block_mult[c]):
+                out_blocked[i] = 1
+                rel_exit[r] = EXIT_BLOCKED
+            if u01(seed, day, K_REPORT, c, o) < clamp01(report_p * f * report_mult[c]):
+                out_reported[i] = 1
+                rel_exit[r] = EXIT_REPORTED
+
+
+# --------------------------------------------------------------------------------------------
+# The contact step: every tie, every day
+# --------------------------------------------------------------------------------------------
+
+
+def contact_step(seed, day, n_children, start, deg, nbr, emask, echan, erel,
+                 interact_p_by_chan, plat_scanned, detect_fp, detect_on,
+                 rel_child, rel_off, rel_plat, rel_stage, rel_exit, rel_exit_day,
+                 rel_offence, rel_recorded, rel_flagged, rel_moved, off_strategy, off_persist,
+                 off_move,
+                 node_off_index, child_lit, child_vuln, vuln_mean, acct, private_plat,
+                 g_params, advance, detect_sens, guardian_mult, block_mult, report_mult,
+                 child_first_day, child_first_plat, child_first_chan, rel_chan,
+                 chunk_counts, n_chunks, fp_flags):
+    """One day of interactions over every tie, and the grooming step on offender-child ties.
+
+    For each tie (visited once, from its lower id): with the tie's daily interaction probability
+    (by channel), an interaction happens on the tie's platforms; it is counted per platform
+    (benign workload and the denominator of false positives) and, where a detector runs
+    (``detect_on``), a benign interaction on a scanned platform is wrongly flagged with
+    probability ``detect_fp`` (the sender is recorded in ``fp_flags``).
+
+    On a tie carrying an active relationship the offender interacts with probability
+    ``g_params[0]``; then, in this order: guardian cue (may end it), child blocks, child reports,
+    offender abandons; else the stage advances (rate by stage x strategy x vulnerability x
+    literacy), sometimes two stages at once (``jump``). Reaching ``isolation`` may move the tie
+    to the private platform; reaching ``sexual_communication`` is the offence (possibly recorded
+    by disclosure) and an unwanted request the child may block or report (exits are written
+    to the relationship row; the caller makes the tie dormant and queues reports). A detector on the
+    relationship's platform may flag it with the stage's sensitivity.
+
+    Counters go to ``chunk_counts[chunk, :]`` (integer sums, so any thread count gives the same
+    totals). Writes to relationship rows come only from the child's iteration.
+    """
+    n = start.shape[0]
+    n_plat = acct.shape[1]
+    chunk = (n + n_chunks - 1) // n_chunks
+    off_interact = g_params[0]
+    jump = g_params[1]
+    daily_block = g_params[2]
+    daily_report = g_params[3]
+    guardian_daily = g_params[4]
+    guardian_abandon = g_params[5]
+    abandon_daily = g_params[6]
+    lit_adv = g_params[7]
+    vuln_adv = g_params[8]
+    tell = g_params[9]
+    tell_police = g_params[10]
+    police = g_params[11]
+    sex_block = g_params[12]
+    sex_report = g_params[13]
+    lit_block = g_params[14]
+    mult_targeted = g_params[15]
+    mult_scatter = g_params[16]
+    for c in prange(n_chunks):
+        lo = c * chunk
+        hi = min(n, lo + chunk)
+        for u in range(lo, hi):
+            su = start[u]
+            for a in range(su, su + deg[u]):
+                v = nbr[a]
+                if v < u:
+                    continue
+                m = np.int64(emask[a])
+                if m == 0:
+                    continue
+                r = erel[a]
+                if r >= 0 and rel_exit[r] == EXIT_NONE:
+                    # ---- grooming step (u is the child, v the offender) ----
+                    if u01(seed, day, K_OFF_INTERACT, r, 0) >= off_interact:
+                        continue
+                    chunk_counts[c, 0] += 1  # offender-child interactions
+                    o_i = node_off_index[v]
+                    s = rel_stage[r]
+                    lit = child_lit[u]
+                    fb = 1.0 + lit_block * (lit - 0.5) * 2.0
+                    p_rel = rel_plat[r]
+                    # detection (intervention): flag with the stage's sensitivity
+                    if detect_on and plat_scanned[p_rel] and rel_flagged[r] < 0:
+                        if u01(seed, day, K_DETECT, r, s) < detect_sens[s]:
+                            rel_flagged[r] = day
+                    if u01(seed, day, K_GUARDIAN, r, 0) < guardian_daily * guardian_mult[u]:
+                        if u01(seed, day, K_GUARDIAN_ABANDON, r, 0) < guardian_abandon:
+                            rel_exit[r] = EXIT_GUARDIAN
+                            rel_exit_day[r] = day
+                            continue
+                    if u01(seed, day, K_DAILY_BLOCK, r, 0) < clamp01(daily_block * fb * block_mult[u]):
+                        rel_exit[r] = EXIT_BLOCKED
+                        rel_exit_day[r] = day
+                        continue
+                    if u01(seed, day, K_DAILY_REPORT, r, 0) < clamp01(daily_report * fb * report_mult[u]):
+                        rel_exit[r] = EXIT_REPORTED
+                        rel_exit_day[r] = day
+                        continue
+                    if u01(seed, day, K_ABANDON, r, 0) < abandon_daily * (1.0 - off_persist[o_i]):
+                        rel_exit[r] = EXIT_ABANDONED
+                        rel_exit_day[r] = day
+                        continue
+                    mult = mult_targeted if off_strategy[o_i] == 1 else mult_scatter
+                    pa = advance[s] * mult * (1.0 + vuln_adv * (child_vuln[u] - vuln_mean) * 2.0)
+                    pa *= 1.0 - lit_adv * (lit - 0.5) * 2.0
+                    if u01(seed, day, K_ADVANCE, r, s) >= clamp01(pa):
+                        continue
+                    ns = s + 1
+                    if ns < N_STAGES and u01(seed, day, K_JUMP, r, s) < jump:
+                        ns = s + 2
+                    if ns > N_STAGES:
+                        ns = N_STAGES
+                    for q in range(s + 1, ns + 1):
+                        if child_first_day[u, q] < 0:
+                            child_first_day[u, q] = day
+                            child_first_plat[u, q] = rel_plat[r]
+                            child_first_chan[u, q] = rel_chan[r]
+                    rel_stage[r] = ns
+                    chunk_counts[c, 1] += ns - s  # stage advances
+                    if s < ST_ISOLATION <= ns and private_plat >= 0 and p_rel != private_plat:
+                        if (acct[u, private_plat] and acct[v, private_plat]
+                                and u01(seed, day, K_MOVE, r, 0) < off_move[o_i]):
+                            rel_plat[r] = private_plat
+                            rel_moved[r] = day  # the caller adds the platform to the tie
+                            chunk_counts[c, 2] += 1
+                    if s < ST_SEXUAL <= ns:
+                        rel_offence[r] = day
+                        chunk_counts[c, 3] += 1
+                        if (u01(seed, day, K_POLICE, r, 0) < police
+                                or u01(seed, day, K_TELL, r, 0) < tell * tell_police):
+                            rel_recorded[r] = day
+                            chunk_counts[c, 4] += 1
+                        if u01(seed, day, K_SEXUAL_BLOCK, r, 0) < clamp01(sex_block * fb * block_mult[u]):
+                            rel_exit[r] = EXIT_BLOCKED
+                            rel_exit_day[r] = day
+                            if u01(seed, day, K_SEXUAL_REPORT, r, 0) < clamp01(sex_report * fb * report_mult[u]):
+                                rel_exit[r] = EXIT_REPORTED
+                            continue
+                    if ns == N_STAGES:
+                        rel_exit[r] = EXIT_COMPLETED
+                        rel_exit_day[r] = day
+                    continue
+                if r >= 0:
+                    continue  # ended relationship: its tie is dormant until the caller clears it
+                # ---- benign interaction ----
+                if u01(seed, day, K_INTERACT, u, v) >= interact_p_by_chan[echan[a]]:
+                    continue
+                for p in range(n_plat):
+                    if (m >> p) & 1:
+                        chunk_counts[c, 8 + p] += 1
+                        if detect_on and plat_scanned[p]:
+                            if u01(seed, day, K_FALSE_FLAG, u, v * 8 + p) < detect_fp:
+                                chunk_counts[c, 5] += 1
+                                # the adult end is the flagged account (or the higher id)
+                                fp_flags[u] = v
+
+
+__all__ = [name for name in dir() if not name.startswith("__")]
+
+
+# --------------------------------------------------------------------------------------------
+# Backends
+# --------------------------------------------------------------------------------------------
+
+_NUMBA_MODULE = None
+#: Functions compiled for the numba backend; helpers first (they are called by the kernels).
+JIT_FUNCTIONS = ("mix64", "u01", "poisson_from_u", "clamp01", "find_slot", "_append_half",
+                 "_pdeg_add", "set_tie_mask", "insert_ties", "score_pair", "resolve_contacts")
+PARALLEL_FUNCTIONS = ("suggest", "outreach", "contact_step")
+
+
+def numba_module():
+    """This module compiled with Numba (loaded once per process; cached on disk)."""
+    global _NUMBA_MODULE
+    if _NUMBA_MODULE is None:
+        import importlib.util
+        import sys
+
+        import numba
+
+        spec = importlib.util.spec_from_file_location("sim._kernels_numba", __file__)
+        mod = importlib.util.module_from_spec(spec)
+        sys.modules["sim._kernels_numba"] = mod
+        spec.loader.exec_module(mod)
+        for name in JIT_FUNCTIONS:
+            setattr(mod, name, numba.njit(cache=True, nogil=True)(getattr(mod, name)))
+        for name in PARALLEL_FUNCTIONS:
+            setattr(mod, name, numba.njit(cache=True, nogil=True, parallel=True)(getattr(mod, name)))
+        _NUMBA_MODULE = mod
+    return _NUMBA_MODULE
+
+
+def backend_module(backend: str):
+    """The kernel namespace for ``backend`` ('numba' or 'python')."""
+    if backend == "numba":
+        return numba_module()
+    import sys
+
+    return sys.modules[__name__]
