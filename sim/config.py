@@ -98,6 +98,8 @@ class PopulationConfig:
     claims_teen_share: float = 0.2
     target_age_min: int = 11
     target_age_max: int = 15
+    out_of_target_weight_targeted: float = 0.1
+    out_of_target_weight_scattergun: float = 0.5
     target_girls_share: float = 0.8
     persistence_alpha: float = 2.0
     persistence_beta: float = 2.0
@@ -151,6 +153,8 @@ class PlatformConfig:
 @dataclass
 class GroomingConfig:
     accept_stranger: float = 0.30
+    attempt_noticed: float = 0.3
+    offender_follows_suggested_child: float = 0.5
     accept_claimed_teen_multiplier: float = 1.5
     literacy_accept_effect: float = 0.5
     vulnerability_accept_effect: float = 0.5
@@ -158,7 +162,11 @@ class GroomingConfig:
     report_unwanted: float = 0.50
     literacy_block_effect: float = 0.3
     offender_interaction: float = 0.8
-    advance: list[float] = field(default_factory=lambda: [0.0, 0.5, 0.35, 0.3, 0.25, 0.1, 0.03])
+    advance_from_engaged: float = 0.5
+    advance_from_trust: float = 0.35
+    advance_from_isolation: float = 0.3
+    advance_from_sexual_communication: float = 0.04
+    advance_from_image: float = 0.02
     targeted_advance_multiplier: float = 0.6
     scattergun_advance_multiplier: float = 1.3
     vulnerability_advance_effect: float = 1.0
@@ -178,7 +186,7 @@ class GroomingConfig:
     tell_anyone: float = 0.44
     tell_leads_to_police: float = 0.1
     report_to_police: float = 0.05
-    ban_referral_to_police: float = 0.5
+    ban_referral_to_police: float = 0.1
     return_delay_days: int = 14
 
 
@@ -242,14 +250,14 @@ _PROBS = {
     "population": (
         "offender_share two_parent_share club_membership share_girls searchable_share "
         "location_shared_share livestream_share dm_open_share scattergun_share "
-        "claims_teen_share target_girls_share move_platform_propensity return_after_ban"
+        "claims_teen_share target_girls_share out_of_target_weight_targeted out_of_target_weight_scattergun move_platform_propensity return_after_ban"
     ),
     "network": (
         "parents_know_each_other tie_on_platform interaction_household interaction_school "
         "interaction_club interaction_adult interaction_online"
     ),
     "grooming": (
-        "accept_stranger block_unwanted report_unwanted offender_interaction jump daily_block "
+        "attempt_noticed offender_follows_suggested_child accept_stranger block_unwanted report_unwanted offender_interaction jump daily_block "
         "daily_report sexual_request_block sexual_request_report guardian_daily guardian_abandon abandon_daily recontact_after_block "
         "tell_anyone tell_leads_to_police report_to_police ban_referral_to_police "
         "literacy_accept_effect vulnerability_accept_effect literacy_block_effect "
@@ -360,12 +368,6 @@ def validate(cfg: DictConfig | Config) -> None:
         "scattergun_advance_multiplier vulnerability_advance_effect"
     ).split():
         _nonneg(f"grooming.{name}", getattr(g, name))
-    if len(g.advance) != len(STAGES):
-        raise ConfigError(
-            "grooming.advance", list(g.advance), f"{len(STAGES)} probabilities, one per stage"
-        )
-    for i, v in enumerate(g.advance):
-        _prob(f"grooming.advance[{i}]", v)
     for name in ("channel_weights_scattergun", "channel_weights_targeted"):
         w = list(getattr(g, name))
         if len(w) != 4 or any((not math.isfinite(x)) or x < 0 for x in w) or sum(w) <= 0:

@@ -66,6 +66,7 @@ K_DETECT = 32
 K_FALSE_FLAG = 33
 K_SHARE = 34
 K_EVASION = 35
+K_NOTICED = 36
 
 # Relationship exit codes (rel_exit). 0 = still active.
 EXIT_NONE = 0
@@ -321,10 +322,83 @@ def score_pair(rule, start, deg, nbr, emask, pbit, pdeg, p, u, v):
     return cn / union
 
 
+def fof_candidates(u, p, contact_book, start, deg, nbr, emask, pdeg, acct, suggestible, banned,
+                   mark, cnt, aa, book, cand, stamp):
+    """Candidates for suggestions to ``u`` on platform ``p``, with their rule statistics.
+
+    Candidates are friends-of-friends of u on p (not u, not already u's neighbours on p) that
+    hold an unbanned, suggestible account on p, plus, when ``contact_book`` > 0, u's ties that
+    are not on p (offline or another platform: the contact-book signal, ``book[w] = 1``).
+    For each candidate w: ``cnt[w]`` = common neighbours on p, ``aa[w]`` = sum of
+    1/log(deg_p z) over them. Returns the number of candidates, listed in ``cand[:n]``.
+    Scratch entries are valid where ``mark == stamp`` (``stamp + 1`` marks exclusions).
+    Cost: O(sum of p-degrees of u's neighbours).
+    """
+    pbit = np.uint8(1 << p)
+    excl = stamp + 1
+    su = start[u]
+    for a in range(su, su + deg[u]):
+        if (emask[a] & pbit) != 0:
+            mark[nbr[a]] = excl
+    mark[u] = excl
+    nc = 0
+    for a in range(su, su + deg[u]):
+        v = nbr[a]
+        if (emask[a] & pbit) == 0:
+            if contact_book > 0.0 and acct[v, p] and suggestible[v] and not banned[v]:
+                if mark[v] != stamp and mark[v] != excl:
+                    mark[v] = stamp
+                    cnt[v] = 0.0
+                    aa[v] = 0.0
+                    book[v] = 0
+                    cand[nc] = v
+                    nc += 1
+                if mark[v] == stamp:
+                    book[v] = 1
+            continue
+        sv = start[v]
+        inv_log = 1.0 / math.log(pdeg[v, p]) if pdeg[v, p] > 1 else 0.0
+        for b in range(sv, sv + deg[v]):
+            if (emask[b] & pbit) == 0:
+                continue
+            w = nbr[b]
+            mw = mark[w]
+            if mw == excl:
+                continue
+            if mw != stamp:
+                if not (acct[w, p] and suggestible[w]) or banned[w]:
+                    continue
+                mark[w] = stamp
+                cnt[w] = 0.0
+                aa[w] = 0.0
+                book[w] = 0
+                cand[nc] = w
+                nc += 1
+            cnt[w] += 1.0
+            aa[w] += inv_log
+    return nc
+
+
+def candidate_score(rule, u, w, p, cnt, aa, pdeg):
+    """The rule's score of candidate w for u from the statistics of :func:`fof_candidates`.
+
+    Equal to :func:`score_pair` (and so to networkx) for friends-of-friends.
+    """
+    if rule == RULE_CN:
+        return cnt[w]
+    if rule == RULE_AA:
+        return aa[w]
+    if rule == RULE_JACCARD:
+        union = pdeg[u, p] + pdeg[w, p] - cnt[w]
+        return cnt[w] / union if union > 0 else 0.0
+    return float(pdeg[u, p]) * float(pdeg[w, p])
+
+
+
 def suggest(seed, day, p, rule, k, n_served, accept, offender_follow, age_h, school_h,
             contact_book, claimed_teen_mult, acct_users, start, deg, nbr, emask, pdeg, role,
             age, school, acct, suggestible, banned, claims_teen, target_min, target_max,
-            known_minor_p, no_adult_child, min_mutual_minor, out_u, out_w, out_kind, n_chunks,
+            out_of_range_w, known_minor_p, no_adult_child, min_mutual_minor, out_u, out_w, out_kind, n_chunks,
             stamp_base, sc_mark, sc_cnt, sc_aa, sc_book, sc_cand):
     """Friend suggestions on platform ``p`` for one day ("people you may know").
 
@@ -350,7 +424,6 @@ def suggest(seed, day, p, rule, k, n_served, accept, offender_follow, age_h, sch
     access dominates; see docs/performance.md).
     """
     n_acct = acct_users.shape[0]
-    pbit = np.uint8(1 << p)
     chunk = (n_served + n_chunks - 1) // n_chunks
     for c in prange(n_chunks):
         mark = sc_mark[c]
@@ -372,61 +445,13 @@ def suggest(seed, day, p, rule, k, n_served, accept, offender_follow, age_h, sch
             if not suggestible[u] or banned[u]:
                 continue
             stamp = 2 * (stamp_base + i)
-            excl = stamp + 1
-            # mark u's neighbours on p (and u itself) as excluded
-            su = start[u]
-            for a in range(su, su + deg[u]):
-                if (emask[a] & pbit) != 0:
-                    mark[nbr[a]] = excl
-            mark[u] = excl
-            nc = 0
-            for a in range(su, su + deg[u]):
-                v = nbr[a]
-                if (emask[a] & pbit) == 0:
-                    if contact_book > 0.0 and acct[v, p] and suggestible[v] and not banned[v]:
-                        if mark[v] != stamp and mark[v] != excl:
-                            mark[v] = stamp
-                            cnt[v] = 0.0
-                            aa[v] = 0.0
-                            book[v] = 0
-                            cand[nc] = v
-                            nc += 1
-                        if mark[v] == stamp:
-                            book[v] = 1
-                    continue
-                sv = start[v]
-                inv_log = 1.0 / math.log(pdeg[v, p]) if pdeg[v, p] > 1 else 0.0
-                for b in range(sv, sv + deg[v]):
-                    if (emask[b] & pbit) == 0:
-                        continue
-                    w = nbr[b]
-                    mw = mark[w]
-                    if mw == excl:
-                        continue
-                    if mw != stamp:
-                        if not (acct[w, p] and suggestible[w]) or banned[w]:
-                            continue
-                        mark[w] = stamp
-                        cnt[w] = 0.0
-                        aa[w] = 0.0
-                        book[w] = 0
-                        cand[nc] = w
-                        nc += 1
-                    cnt[w] += 1.0
-                    aa[w] += inv_log
+            nc = fof_candidates(u, p, contact_book, start, deg, nbr, emask, pdeg, acct,
+                                suggestible, banned, mark, cnt, aa, book, cand, stamp)
             # top-k by score, ties broken by a keyed hash
             nt = 0
             for a in range(nc):
                 w = cand[a]
-                if rule == RULE_CN:
-                    base = cnt[w]
-                elif rule == RULE_AA:
-                    base = aa[w]
-                elif rule == RULE_JACCARD:
-                    union = pdeg[u, p] + pdeg[w, p] - cnt[w]
-                    base = cnt[w] / union if union > 0 else 0.0
-                else:
-                    base = float(pdeg[u, p]) * float(pdeg[w, p])
+                base = candidate_score(rule, u, w, p, cnt, aa, pdeg)
                 f = 1.0
                 if school_h > 0.0 and school[u] >= 0 and school[u] == school[w]:
                     f *= 1.0 + school_h
@@ -469,7 +494,9 @@ def suggest(seed, day, p, rule, k, n_served, accept, offender_follow, age_h, sch
                 pr = accept
                 if ru == ROLE_OFFENDER and rw == ROLE_CHILD:
                     kind = PROP_OFFENDER_TO_CHILD
-                    pr = offender_follow if target_min[u] <= age[w] <= target_max[u] else 0.0
+                    pr = offender_follow
+                    if age[w] < target_min[u] or age[w] > target_max[u]:
+                        pr *= out_of_range_w[u]
                 elif ru == ROLE_CHILD and rw == ROLE_OFFENDER:
                     kind = PROP_CHILD_TO_OFFENDER
                     pr = accept * (claimed_teen_mult if claims_teen[w] else 1.0)
@@ -486,7 +513,8 @@ def suggest(seed, day, p, rule, k, n_served, accept, offender_follow, age_h, sch
 # --------------------------------------------------------------------------------------------
 
 
-def outreach(seed, day, offenders, rate, strategy, target_min, target_max, target_girls,
+def outreach(seed, day, offenders, rate, strategy, target_min, target_max, out_of_range_w,
+             target_girls, noticed,
              area, acct, banned_acct, channel_w, plat_feature, n_children, area_lo, area_hi,
              child_age, child_sex, child_vuln, child_searchable, child_location,
              child_livestream, child_dm_open, child_known_minor, claims_teen,
@@ -500,8 +528,9 @@ def outreach(seed, day, offenders, rate, strategy, target_min, target_max, targe
     the platform hides known minors from adult searchers, only those the offender's claimed age
     can see); location only children sharing location in the offender's area; livestream only
     children who stream publicly and accept messages; game chat only children with the game
-    account who accept messages. Targeted offenders accept a candidate with a weight favouring
-    their target ages, sex and vulnerability. Output slot ``[i*max_attempts + a]``; -1 = failed.
+    account who accept messages. A candidate is kept with a weight for the offender's preferred
+    sex and ages (``out_of_range_w`` outside them) and, for targeted offenders, vulnerability;
+    a kept attempt is noticed by the child with probability ``noticed``. Output slot ``[i*max_attempts + a]``; -1 = failed.
     """
     n_off = offenders.shape[0]
     n_plat = acct.shape[1]
@@ -569,11 +598,13 @@ def outreach(seed, day, offenders, rate, strategy, target_min, target_max, targe
                 g = target_girls[i]
                 w = g if child_sex[c_] == 0 else 1.0 - g
                 w = w / max(g, 1.0 - g)
+                if child_age[c_] < target_min[i] or child_age[c_] > target_max[i]:
+                    w *= out_of_range_w[i]
                 if st == 1:
-                    if child_age[c_] < target_min[i] or child_age[c_] > target_max[i]:
-                        w *= 0.1
                     w *= 0.5 + child_vuln[c_]
                     w /= 1.5
+                if u01(seed, day, K_NOTICED, o, key) >= noticed:
+                    break  # the attempt went unseen (filtered message request, inactive account)
                 if u01(seed, day, K_OUTREACH_PREF, o, key) < w:
                     out_child[base + a] = c_
                     out_plat[base + a] = p
@@ -813,7 +844,8 @@ __all__ = [name for name in dir() if not name.startswith("__")]
 _NUMBA_MODULE = None
 #: Functions compiled for the numba backend; helpers first (they are called by the kernels).
 JIT_FUNCTIONS = ("mix64", "u01", "poisson_from_u", "clamp01", "find_slot", "_append_half",
-                 "_pdeg_add", "set_tie_mask", "insert_ties", "score_pair", "resolve_contacts")
+                 "_pdeg_add", "set_tie_mask", "insert_ties", "score_pair", "fof_candidates",
+                 "candidate_score", "resolve_contacts")
 PARALLEL_FUNCTIONS = ("suggest", "outreach", "contact_step")
 
 

@@ -39,7 +39,6 @@ from sim.population import Population, build_population
 N_CHUNKS = 64  # work units of the parallel loops; results do not depend on it or on threads
 MAX_ATTEMPTS_PER_DAY = 128  # per offender (outreach_per_week_max 500 -> ~71/day)
 OUTREACH_TRIES = 8
-OFFENDER_FOLLOWS_SUGGESTED_CHILD = 0.5  # assumption; documented in docs/ODD.md
 MESA_AGENTS_AUTO_LIMIT = 200_000
 STREAM_DAILY_ORGANIC = 100
 
@@ -168,7 +167,10 @@ class GroomingModel(mesa.Model):
             g.literacy_block_effect, g.targeted_advance_multiplier,
             g.scattergun_advance_multiplier,
         ], np.float64)
-        self.advance = np.array([0.0, *list(g.advance)], np.float64)  # index = stage (1-based)
+        # daily advance probability by current stage (index = stage, 1-based)
+        self.advance = np.array([0.0, 0.0, g.advance_from_engaged, g.advance_from_trust,
+                                 g.advance_from_isolation, g.advance_from_sexual_communication,
+                                 g.advance_from_image, 0.0], np.float64)
         self.channel_w = np.array([list(g.channel_weights_scattergun),
                                    list(g.channel_weights_targeted)], np.float64)
         self.channel_w /= self.channel_w.sum(axis=1, keepdims=True)
@@ -313,12 +315,12 @@ class GroomingModel(mesa.Model):
             banned = pop.banned_acct[:, p]
             K.suggest(
                 self.seed, d, p, _rule_index(pl.suggestion_rule), k, n_served,
-                float(pl.suggestion_accept), OFFENDER_FOLLOWS_SUGGESTED_CHILD,
+                float(pl.suggestion_accept), float(self.cfg.grooming.offender_follows_suggested_child),
                 float(pl.age_homophily), float(pl.school_homophily), float(pl.contact_book),
                 float(self.cfg.grooming.accept_claimed_teen_multiplier), users,
                 ts.start, ts.deg, ts.nbr, ts.emask, ts.pdeg, pop.role, pop.age, pop.school,
                 pop.acct, sw.suggestible, banned, self._claims_teen_node, self._tmin_node,
-                self._tmax_node, pop.known_minor[:, p].copy(),
+                self._tmax_node, self._tout_node, pop.known_minor[:, p].copy(),
                 bool(sw.no_adult_child_suggestions[p]), int(sw.min_mutual_for_minors[p]),
                 out_u, out_w, out_kind, self._sugg_chunks, self._stamp,
                 self._sc_mark, self._sc_cnt, self._sc_aa, self._sc_book, self._sc_cand,
@@ -349,8 +351,15 @@ class GroomingModel(mesa.Model):
             tmax = np.full(self.pop.n, 17, np.int64)
             tmin[self.pop.offender_ids] = self.pop.target_age_min
             tmax[self.pop.offender_ids] = self.pop.target_age_max
-            self._tmin, self._tmax = tmin, tmax
+            tout = np.ones(self.pop.n)
+            tout[self.pop.offender_ids] = self.pop.out_of_target_weight
+            self._tmin, self._tmax, self._tout = tmin, tmax, tout
         return self._ctn
+
+    @property
+    def _tout_node(self):
+        self._claims_teen_node  # noqa: B018
+        return self._tout
 
     @property
     def _tmin_node(self):
@@ -375,7 +384,7 @@ class GroomingModel(mesa.Model):
         self.K.outreach(
             self.seed, d, offs.astype(np.int64), pop.outreach_per_day, pop.strategy.astype(np.int64),
             pop.target_age_min.astype(np.int64), pop.target_age_max.astype(np.int64),
-            pop.target_girls, pop.area[offs].astype(np.int64), pop.acct, pop.banned_acct,
+            pop.out_of_target_weight, pop.target_girls, float(self.cfg.grooming.attempt_noticed), pop.area[offs].astype(np.int64), pop.acct, pop.banned_acct,
             self.channel_w, self.plat_feature, pop.n_children, pop.area_lo, pop.area_hi,
             self.child_age, pop.sex, pop.vulnerability, pop.searchable, pop.location_shared,
             pop.livestreams, pop.dm_open, pop.known_minor, pop.claims_teen,

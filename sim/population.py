@@ -74,6 +74,7 @@ class Population:
     claimed_age: np.ndarray  # int8 [n_off]
     target_age_min: np.ndarray  # int8 [n_off]
     target_age_max: np.ndarray  # int8 [n_off]
+    out_of_target_weight: np.ndarray  # float64 [n_off]: preference weight outside target ages
     target_girls: np.ndarray  # float64 [n_off]
     persistence: np.ndarray  # float64 [n_off]
     move_propensity: np.ndarray  # float64 [n_off]
@@ -227,8 +228,10 @@ def build_population(cfg) -> tuple[Population, dict]:
     outreach_per_day = per_week / 7.0
     claims_teen = rng.random(n_off) < pc.claims_teen_share
     claimed_age = np.where(claims_teen, rng.integers(13, 18, size=n_off), age[offender_ids])
-    target_min = np.where(strategy == 1, pc.target_age_min, 8).astype(np.int8)
-    target_max = np.where(strategy == 1, pc.target_age_max, 17).astype(np.int8)
+    target_min = np.full(n_off, pc.target_age_min, np.int8)
+    target_max = np.full(n_off, pc.target_age_max, np.int8)
+    out_of_range_w = np.where(strategy == 1, pc.out_of_target_weight_targeted,
+                              pc.out_of_target_weight_scattergun).astype(np.float64)
     target_girls = np.full(n_off, float(pc.target_girls_share))
     persistence = rng.beta(pc.persistence_alpha, pc.persistence_beta, size=n_off)
     move_prop = np.full(n_off, float(pc.move_platform_propensity))
@@ -262,7 +265,8 @@ def build_population(cfg) -> tuple[Population, dict]:
         banned_acct=np.zeros((n, n_plat), bool), offender_ids=offender_ids,
         node_off_index=node_off_index, strategy=strategy, outreach_per_day=outreach_per_day,
         claims_teen=claims_teen, claimed_age=claimed_age.astype(np.int8),
-        target_age_min=target_min, target_age_max=target_max, target_girls=target_girls,
+        target_age_min=target_min, target_age_max=target_max,
+        out_of_target_weight=out_of_range_w, target_girls=target_girls,
         persistence=persistence, move_propensity=move_prop, return_propensity=return_prop,
         area_lo=area_lo, area_hi=area_hi,
     )

@@ -1,0 +1,112 @@
+"""Command line: ``python -m sim [overrides...]`` runs one simulation through Hydra.
+
+Examples::
+
+    python -m sim                                   # default world, one year
+    python -m sim population.n_children=2000 days=90 seed=7
+    python -m sim backend=python population.n_children=500 days=30   # pure-Python reference
+    python -m sim -m seed=1,2,3                     # a Hydra sweep (multirun)
+
+A user mistake (unknown key, wrong type, value out of range) ends with one message naming the
+key, the value and what is allowed, exit status 2, and no run folder.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import hydra
+from omegaconf import DictConfig
+
+from sim.config import CONF_DIR, STAGES, ConfigError, register_configs, validate
+
+register_configs()
+
+
+def _fail(message: str, code: int = 2) -> None:
+    print(f"error: {message}", file=sys.stderr)
+    sys.exit(code)
+
+
+def _cleanup_empty(path: Path) -> None:
+    try:
+        if path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
+    except OSError:
+        pass
+
+
+def format_summary(summary: dict, run_dir: Path | None = None) -> str:
+    """A short human-readable table of a run's summary."""
+    nc = summary["children"]
+    lines = [
+        f"scenario {summary['scenario']}, seed {summary['seed']}, {summary['days']} days: "
+        f"{nc:,} children, {summary['adults']:,} adults ({summary['offenders']:,} offenders)",
+        "",
+        f"  {'children who reached (or passed) each stage':<46}{'count':>9}{'% of children':>15}",
+    ]
+    for s in STAGES:
+        v = summary[f"children_{s}"]
+        lines.append(f"  {s.replace('_', ' '):<46}{v:>9,}{100 * v / nc:>14.2f}%")
+    r = summary["rates"]
+    def pct(x):
+        return "n/a" if x is None else f"{100 * x:.1f}%"
+    lines += [
+        "",
+        f"  offences (sexual communication) {summary['offences']:,}; recorded by police "
+        f"{summary['recorded_offences']:,} ({pct(r['recorded_share_of_offences'])})",
+        f"  victims aged 11 or under {pct(r['share_sexual_communication_victims_aged_11_or_under'])}"
+        f" (NSPCC: 20%); girls {pct(r['share_girls_among_sexual_communication_victims'])}"
+        f" (NSPCC: ~80%)",
+        f"  reports {summary['reports']:,}; bans {summary['bans']:,} "
+        f"({summary['offenders_banned']:,} offenders); returns after a ban "
+        f"{summary['offender_returns']:,}",
+        f"  ties made by friend suggestions {summary['ties_created_by_suggestion']:,}; "
+        f"platform moves {summary['platform_moves']:,}",
+    ]
+    if run_dir is not None:
+        lines += ["", f"  run folder: {run_dir}"]
+    return "\n".join(lines)
+
+
+@hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="config")
+def main(cfg: DictConfig) -> dict | None:
+    """Hydra task: validate, build, run, write the run folder, print a summary."""
+    from hydra.core.hydra_config import HydraConfig
+
+    hc = HydraConfig.get()
+    out_dir = Path(hc.runtime.output_dir)
+    t0 = time.perf_counter()
+    try:
+        validate(cfg)
+    except ConfigError as e:
+        _cleanup_empty(out_dir)
+        _fail(str(e))
+    from sim.model import GroomingModel
+    from sim.results import write_run
+
+    try:
+        model = GroomingModel(cfg)
+        model.run()
+        run_dir = write_run(model, out_dir, overrides=list(hc.overrides.task),
+                            wall_seconds=time.perf_counter() - t0)
+    except ConfigError as e:
+        _cleanup_empty(out_dir)
+        _fail(str(e))
+    except KeyboardInterrupt:
+        _cleanup_empty(out_dir)
+        print("interrupted: no run folder was written", file=sys.stderr)
+        sys.exit(130)
+    except BaseException:
+        _cleanup_empty(out_dir)
+        raise
+    summary = model.summary()
+    if cfg.print_summary:
+        print(format_summary(summary, run_dir))
+    return summary
+
+
+if __name__ == "__main__":
+    main()

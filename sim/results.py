@@ -1,0 +1,136 @@
+"""Run folders: written atomically, read back, and checked.
+
+A run folder holds::
+
+    config.yaml        the resolved config (every value used)
+    metadata.json      seed, backend, threads, package versions, git commit, wall times, command
+    timeseries.csv     column ``day`` then one integer column per daily count
+    summary.json       totals, distinct-children counts by stage, breakdowns, derived rates
+    figures/exposure.png
+
+Everything is first written to a hidden sibling folder and renamed into place at the end, so a
+folder that exists under its final name is complete. ``timeseries.csv`` and ``summary.json`` are
+byte-identical for the same config and seed (no times or paths in them); ``metadata.json`` is
+where run-specific facts go.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from importlib import metadata as importlib_metadata
+from pathlib import Path
+
+from omegaconf import OmegaConf
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+RUN_FILES = ("config.yaml", "metadata.json", "timeseries.csv", "summary.json",
+             "figures/exposure.png")
+_PACKAGES = ("numpy", "numba", "llvmlite", "mesa", "networkx", "hydra-core", "omegaconf",
+             "matplotlib", "pandas", "tqdm", "groomsim")
+
+
+def package_versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for name in _PACKAGES:
+        try:
+            out[name] = importlib_metadata.version(name)
+        except importlib_metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def git_commit() -> dict[str, object]:
+    """The project's git commit and whether the work tree had uncommitted changes."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=PROJECT_DIR, capture_output=True,
+                              text=True, timeout=5)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                               cwd=PROJECT_DIR, capture_output=True, text=True, timeout=5)
+        if head.returncode != 0:
+            return {"commit": None, "dirty": None}
+        return {"commit": head.stdout.strip(), "dirty": bool(dirty.stdout.strip())}
+    except (OSError, subprocess.SubprocessError):
+        return {"commit": None, "dirty": None}
+
+
+def timeseries_csv(model) -> str:
+    cols, data = model.metrics.table()
+    lines = [",".join(cols)]
+    lines.extend(",".join(str(int(x)) for x in row) for row in data.tolist())
+    return "\n".join(lines) + "\n"
+
+
+def summary_json(model) -> str:
+    return json.dumps(model.summary(), indent=2) + "\n"
+
+
+def write_run(model, out_dir: str | os.PathLike, overrides: list[str] | None = None,
+              wall_seconds: float | None = None, figures: bool = True) -> Path:
+    """Write the run folder for a finished ``model`` atomically; return its path.
+
+    ``out_dir`` may exist only if it is empty (Hydra creates it before the job starts).
+    """
+    final = Path(out_dir)
+    if final.exists() and any(final.iterdir()):
+        raise FileExistsError(f"run folder {final} already exists and is not empty")
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = final.parent / f".{final.name}.partial-{os.getpid()}"
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir()
+    try:
+        cfg = model.cfg
+        (tmp / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True))
+        (tmp / "timeseries.csv").write_text(timeseries_csv(model))
+        (tmp / "summary.json").write_text(summary_json(model))
+        if figures:
+            from sim.plots import exposure_figure
+
+            (tmp / "figures").mkdir()
+            exposure_figure(model, tmp / "figures" / "exposure.png")
+        meta = {
+            "seed": model.seed,
+            "scenario": str(cfg.scenario.name),
+            "days": model.day,
+            "backend": model.backend,
+            "threads": model.threads,
+            "agents": model.pop.n,
+            "ties": model.ties.n_ties,
+            "mesa_agents_created": model.mesa_agents_created,
+            "wall_seconds": {
+                "build": round(model.build_seconds, 3),
+                "simulate": round(getattr(model, "run_seconds", 0.0), 3),
+                "total": round(wall_seconds, 3) if wall_seconds is not None else None,
+            },
+            "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "overrides": list(overrides or []),
+            "command": " ".join([Path(sys.executable).name, *sys.argv]),
+            "versions": package_versions(),
+            "git": git_commit(),
+            "machine": {"platform": platform.platform(), "cpus": os.cpu_count()},
+        }
+        (tmp / "metadata.json").write_text(json.dumps(meta, indent=2) + "\n")
+        if final.exists():
+            final.rmdir()
+        os.replace(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return final
+
+
+def is_complete(run_dir: str | os.PathLike) -> bool:
+    """True if ``run_dir`` holds every file of a finished run."""
+    d = Path(run_dir)
+    return all((d / f).is_file() for f in RUN_FILES if f != "figures/exposure.png") and (
+        d / "summary.json").stat().st_size > 0
+
+
+def read_summary(run_dir: str | os.PathLike) -> dict:
+    return json.loads((Path(run_dir) / "summary.json").read_text())
