@@ -67,21 +67,27 @@ class Child(_View):
     def vulnerability(self) -> float:
         return float(self.pop.vulnerability[self.node])
 
-    @property
-    def searchable(self) -> bool:
-        return bool(self.pop.searchable[self.node])
+    def _on(self, arr) -> tuple[str, ...]:
+        p = self.pop
+        return tuple(n for i, n in enumerate(p.platform_names) if arr[self.node, i] and p.acct[self.node, i])
 
     @property
-    def location_shared(self) -> bool:
-        return bool(self.pop.location_shared[self.node])
+    def searchable_on(self) -> tuple[str, ...]:
+        """Platforms where this child's account can be found through search."""
+        return self._on(self.pop.searchable)
 
     @property
-    def livestreams(self) -> bool:
-        return bool(self.pop.livestreams[self.node])
+    def location_shared_on(self) -> tuple[str, ...]:
+        return self._on(self.pop.location_shared)
 
     @property
-    def dm_open(self) -> bool:
-        return bool(self.pop.dm_open[self.node])
+    def livestreams_on(self) -> tuple[str, ...]:
+        return self._on(self.pop.livestreams)
+
+    @property
+    def dm_open_on(self) -> tuple[str, ...]:
+        """Platforms where this child accepts messages from non-connections."""
+        return self._on(self.pop.dm_open)
 
     @property
     def school(self) -> int:

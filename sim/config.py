@@ -45,6 +45,7 @@ CHANNELS = (
     "livestream",
     "gaming",
     "organic",
+    "connections",
 )
 
 #: Friend-suggestion rules (see ``sim/suggest.py``).
@@ -139,6 +140,7 @@ class PlatformConfig:
     contact_book: float = 0.0
     search: bool = True
     search_hides_known_minors_from_adults: bool = False
+    connection_lists: bool = True
     location: bool = False
     livestream: bool = False
     game_chat: bool = False
@@ -146,6 +148,7 @@ class PlatformConfig:
     private_destination: bool = False
     review_capacity_per_100k: float = 5.0
     review_accuracy: float = 0.8
+    review_false_ban: float = 0.02
     review_delay_days: int = 1
     age_assurance: float = 0.7
 
@@ -174,8 +177,8 @@ class GroomingConfig:
     jump: float = 0.3
     sexual_request_block: float = 0.4
     sexual_request_report: float = 0.3
-    channel_weights_scattergun: list[float] = field(default_factory=lambda: [0.4, 0.1, 0.2, 0.3])
-    channel_weights_targeted: list[float] = field(default_factory=lambda: [0.5, 0.2, 0.1, 0.2])
+    channel_weights_scattergun: list[float] = field(default_factory=lambda: [0.4, 0.1, 0.2, 0.3, 0.0])
+    channel_weights_targeted: list[float] = field(default_factory=lambda: [0.4, 0.2, 0.1, 0.2, 0.1])
     daily_block: float = 0.02
     daily_report: float = 0.01
     guardian_daily: float = 0.005
@@ -188,6 +191,112 @@ class GroomingConfig:
     report_to_police: float = 0.05
     ban_referral_to_police: float = 0.1
     return_delay_days: int = 14
+
+
+# --------------------------------------------------------------------------------------------
+# Interventions: every one always present (enabled: false by default) so any knob is sweepable.
+# Defaults and sources: conf/interventions/default.yaml.
+# --------------------------------------------------------------------------------------------
+
+ALL_PLATFORMS = ["photo_social", "social", "ephemeral", "messenger", "gaming"]
+SCANNABLE_PLATFORMS = ["photo_social", "social", "ephemeral", "gaming"]
+SUGGESTION_MODES = ("disabled", "no_adults", "mutual_threshold")
+
+
+@dataclass
+class AIDetectionConfig:
+    enabled: bool = False
+    start_day: int = 1
+    platforms: list[str] = field(default_factory=lambda: list(SCANNABLE_PLATFORMS))
+    sensitivity: float = 0.79
+    stage_weights: list[float] = field(default_factory=lambda: [0.25, 0.5, 0.75, 1.0, 1.0, 1.0])
+    detection_delay: float = 0.5
+    false_positive_rate: float = 1e-4
+    review_capacity_multiplier: float = 1.0
+
+
+@dataclass
+class CrossPlatformSharingConfig:
+    enabled: bool = False
+    start_day: int = 1
+    platforms: list[str] = field(default_factory=lambda: list(ALL_PLATFORMS))
+    share_probability: float = 0.3
+    delay_days: int = 7
+    ban_probability: float = 0.5
+
+
+@dataclass
+class NoSuggestionsForMinorsConfig:
+    enabled: bool = False
+    start_day: int = 1
+    platforms: list[str] = field(default_factory=lambda: list(ALL_PLATFORMS))
+    mode: str = "disabled"
+    mutual_friends: int = 3
+
+
+@dataclass
+class PrivateByDefaultConfig:
+    enabled: bool = False
+    start_day: int = 1
+    platforms: list[str] = field(default_factory=lambda: list(ALL_PLATFORMS))
+    adherence: float = 0.97
+    unsearchable: bool = True
+    dms_from_connections_only: bool = True
+    location_hidden: bool = True
+    livestream_contacts_only: bool = True
+    connection_lists_hidden: bool = True
+
+
+@dataclass
+class DutyOfCareConfig:
+    enabled: bool = False
+    start_day: int = 1
+    platforms: list[str] = field(default_factory=lambda: list(ALL_PLATFORMS))
+    review_capacity_multiplier: float = 2.0
+    report_handling_speedup: float = 2.0
+    detection_multiplier: float = 1.25
+
+
+@dataclass
+class EducationConfig:
+    enabled: bool = False
+    start_day: int = 1
+    coverage_by_age_band: list[float] = field(default_factory=lambda: [0.5, 0.6, 0.6, 0.5])
+    block_multiplier: float = 1.3
+    report_multiplier: float = 1.5
+    accept_multiplier: float = 0.7
+
+
+@dataclass
+class BanEvasionPreventionConfig:
+    enabled: bool = False
+    start_day: int = 1
+    platforms: list[str] = field(default_factory=lambda: list(ALL_PLATFORMS))
+    block_probability: float = 0.5
+
+
+@dataclass
+class ParentalGuardianshipConfig:
+    enabled: bool = False
+    start_day: int = 1
+    coverage: float = 0.3
+    cue_multiplier: float = 4.0
+    abandon_probability: float = 0.5
+
+
+@dataclass
+class InterventionsConfig:
+    ai_detection: AIDetectionConfig = field(default_factory=AIDetectionConfig)
+    cross_platform_sharing: CrossPlatformSharingConfig = field(default_factory=CrossPlatformSharingConfig)
+    no_suggestions_for_minors: NoSuggestionsForMinorsConfig = field(
+        default_factory=NoSuggestionsForMinorsConfig)
+    private_by_default: PrivateByDefaultConfig = field(default_factory=PrivateByDefaultConfig)
+    duty_of_care: DutyOfCareConfig = field(default_factory=DutyOfCareConfig)
+    education: EducationConfig = field(default_factory=EducationConfig)
+    ban_evasion_prevention: BanEvasionPreventionConfig = field(
+        default_factory=BanEvasionPreventionConfig)
+    parental_guardianship: ParentalGuardianshipConfig = field(
+        default_factory=ParentalGuardianshipConfig)
 
 
 @dataclass
@@ -210,7 +319,7 @@ class Config:
     platforms: dict[str, PlatformConfig] = field(default_factory=dict)
     grooming: GroomingConfig = field(default_factory=GroomingConfig)
     scenario: ScenarioConfig = field(default_factory=ScenarioConfig)
-    interventions: dict[str, Any] = field(default_factory=dict)
+    interventions: InterventionsConfig = field(default_factory=InterventionsConfig)
 
 
 def register_configs() -> None:
@@ -264,7 +373,7 @@ _PROBS = {
         "literacy_advance_effect"
     ),
     "platform": (
-        "adult_account offender_account served_share suggestion_accept review_accuracy "
+        "adult_account offender_account served_share suggestion_accept review_accuracy review_false_ban "
         "age_assurance"
     ),
 }
@@ -370,17 +479,71 @@ def validate(cfg: DictConfig | Config) -> None:
         _nonneg(f"grooming.{name}", getattr(g, name))
     for name in ("channel_weights_scattergun", "channel_weights_targeted"):
         w = list(getattr(g, name))
-        if len(w) != 4 or any((not math.isfinite(x)) or x < 0 for x in w) or sum(w) <= 0:
+        if len(w) != 5 or any((not math.isfinite(x)) or x < 0 for x in w) or sum(w) <= 0:
             raise ConfigError(
                 f"grooming.{name}", w,
-                "4 non-negative weights (search, location, livestream, gaming) with a positive sum",
+                "5 non-negative weights (search, location, livestream, gaming, connections) "
+                "with a positive sum",
             )
     for name in ("recontact_delay_days", "return_delay_days"):
         if getattr(g, name) < 0:
             raise ConfigError(f"grooming.{name}", getattr(g, name), "an integer >= 0")
 
+    _validate_interventions(c)
     if c.scenario.name in ("", None):
         raise ConfigError("scenario.name", c.scenario.name, "a non-empty scenario name")
+
+
+def _validate_interventions(c) -> None:
+    plats = list(c.platforms.keys())
+    probs = {
+        "ai_detection": ("sensitivity", "detection_delay", "false_positive_rate"),
+        "cross_platform_sharing": ("share_probability", "ban_probability"),
+        "private_by_default": ("adherence",),
+        "education": (),
+        "ban_evasion_prevention": ("block_probability",),
+        "parental_guardianship": ("coverage", "abandon_probability"),
+    }
+    for name, node in c.interventions.items():
+        k = f"interventions.{name}"
+        if not 1 <= node.start_day <= c.days:
+            raise ConfigError(f"{k}.start_day", node.start_day, f"a day between 1 and days ({c.days})")
+        if "platforms" in node:
+            for p in node.platforms:
+                if p not in plats:
+                    raise ConfigError(f"{k}.platforms", list(node.platforms),
+                                      "names of configured platforms: " + ", ".join(plats))
+        for attr in probs.get(name, ()):
+            _prob(f"{k}.{attr}", node[attr])
+    ai = c.interventions.ai_detection
+    if len(ai.stage_weights) != len(STAGES) - 1:
+        raise ConfigError("interventions.ai_detection.stage_weights", list(ai.stage_weights),
+                          "6 weights in [0, 1], for stages engaged .. coercion_or_meeting")
+    for i, v in enumerate(ai.stage_weights):
+        _prob(f"interventions.ai_detection.stage_weights[{i}]", v)
+    _nonneg("interventions.ai_detection.review_capacity_multiplier", ai.review_capacity_multiplier)
+    cp = c.interventions.cross_platform_sharing
+    if cp.delay_days < 0:
+        raise ConfigError("interventions.cross_platform_sharing.delay_days", cp.delay_days, "an integer >= 0")
+    ns = c.interventions.no_suggestions_for_minors
+    _choice("interventions.no_suggestions_for_minors.mode", ns.mode, SUGGESTION_MODES)
+    if ns.mutual_friends < 1:
+        raise ConfigError("interventions.no_suggestions_for_minors.mutual_friends", ns.mutual_friends,
+                          "an integer >= 1")
+    dc = c.interventions.duty_of_care
+    for attr in ("review_capacity_multiplier", "detection_multiplier"):
+        _nonneg(f"interventions.duty_of_care.{attr}", dc[attr])
+    _positive("interventions.duty_of_care.report_handling_speedup", dc.report_handling_speedup)
+    ed = c.interventions.education
+    if len(ed.coverage_by_age_band) != len(AGE_BANDS):
+        raise ConfigError("interventions.education.coverage_by_age_band", list(ed.coverage_by_age_band),
+                          "4 probabilities, for age bands " + ", ".join(AGE_BANDS))
+    for i, v in enumerate(ed.coverage_by_age_band):
+        _prob(f"interventions.education.coverage_by_age_band[{i}]", v)
+    for attr in ("block_multiplier", "report_multiplier", "accept_multiplier"):
+        _nonneg(f"interventions.education.{attr}", ed[attr])
+    _nonneg("interventions.parental_guardianship.cue_multiplier",
+            c.interventions.parental_guardianship.cue_multiplier)
 
 
 # --------------------------------------------------------------------------------------------

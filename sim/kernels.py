@@ -67,6 +67,9 @@ K_FALSE_FLAG = 33
 K_SHARE = 34
 K_EVASION = 35
 K_NOTICED = 36
+K_LIST_PICK = 37
+K_ADHERENCE = 38
+K_COVERAGE = 39
 
 # Relationship exit codes (rel_exit). 0 = still active.
 EXIT_NONE = 0
@@ -104,6 +107,7 @@ CH_LOCATION = 6
 CH_LIVESTREAM = 7
 CH_GAMING = 8
 CH_ORGANIC = 9
+CH_CONNECTIONS = 10
 
 # Suggestion rules (index into sim.config.RULES)
 RULE_CN = 0
@@ -514,23 +518,31 @@ def suggest(seed, day, p, rule, k, n_served, accept, offender_follow, age_h, sch
 
 
 def outreach(seed, day, offenders, rate, strategy, target_min, target_max, out_of_range_w,
-             target_girls, noticed,
-             area, acct, banned_acct, channel_w, plat_feature, n_children, area_lo, area_hi,
-             child_age, child_sex, child_vuln, child_searchable, child_location,
-             child_livestream, child_dm_open, child_known_minor, claims_teen,
-             search_hides_minors, max_attempts, out_child, out_plat, out_chan, n_tries):
-    """Contact attempts of each offender today, through search, location, livestream or game chat.
+             target_girls, noticed, area, acct, banned_acct, channel_w, plat_feature,
+             n_children, area_lo, area_hi, child_age, child_sex, child_vuln, searchable,
+             location_shared, livestreams, dm_open, lists_hidden, known_minor, claims_teen,
+             search_hides_minors, start, deg, nbr, emask, max_attempts, out_child, out_plat,
+             out_chan, n_tries):
+    """Contact attempts of each offender today (search, location, livestream, game chat, lists).
 
     Attempts ~ Poisson(rate) per offender (keyed), capped at ``max_attempts``. Each attempt picks
     a channel by the strategy's weights, a platform among the offender's unbanned accounts that
     has the feature, and a child by rejection sampling (up to ``n_tries`` keyed draws) among
-    children reachable through that channel: search finds only searchable children (and, where
-    the platform hides known minors from adult searchers, only those the offender's claimed age
-    can see); location only children sharing location in the offender's area; livestream only
-    children who stream publicly and accept messages; game chat only children with the game
-    account who accept messages. A candidate is kept with a weight for the offender's preferred
-    sex and ages (``out_of_range_w`` outside them) and, for targeted offenders, vulnerability;
-    a kept attempt is noticed by the child with probability ``noticed``. Output slot ``[i*max_attempts + a]``; -1 = failed.
+    children reachable through that channel on that platform (settings are per child and
+    platform, ``[n, P]``):
+
+    - search finds only searchable children (and, where the platform hides known minors from
+      adult searchers, only those the offender's claimed age lets it see);
+    - location: children sharing location, in the offender's area;
+    - livestream: children who stream publicly and accept messages from strangers;
+    - game chat: children with the game account who accept messages from strangers;
+    - connection lists: a friend (on the platform) of a child the offender is already tied to,
+      found through that child's visible connection list.
+
+    A reachable candidate is kept with a weight for the offender's preferred sex and ages
+    (``out_of_range_w`` outside them) and, for targeted offenders, vulnerability; a kept attempt
+    is noticed by the child with probability ``noticed`` (else it is lost). Output slot
+    ``[i*max_attempts + a]``; child -1 = failed.
     """
     n_off = offenders.shape[0]
     n_plat = acct.shape[1]
@@ -544,11 +556,11 @@ def outreach(seed, day, offenders, rate, strategy, target_min, target_max, out_o
             n_att = max_attempts
         st = strategy[i]
         for a in range(n_att):
-            # channel: 0 search, 1 location, 2 livestream, 3 gaming
+            # channel: 0 search, 1 location, 2 livestream, 3 gaming, 4 connection lists
             r = u01(seed, day, K_OUTREACH_CHANNEL, o, a)
-            ch = 3
+            ch = 4
             acc = 0.0
-            for c in range(4):
+            for c in range(5):
                 acc += channel_w[st, c]
                 if r < acc:
                     ch = c
@@ -568,6 +580,7 @@ def outreach(seed, day, offenders, rate, strategy, target_min, target_max, out_o
                         p = q
                         break
                     pick -= 1
+            pbit = 1 << p
             for t in range(n_tries):
                 key = a * n_tries + t
                 if ch == 1:
@@ -576,25 +589,38 @@ def outreach(seed, day, offenders, rate, strategy, target_min, target_max, out_o
                     if hi <= lo:
                         break
                     c_ = lo + int(u01(seed, day, K_OUTREACH_TARGET, o, key) * (hi - lo))
+                elif ch == 4:
+                    if deg[o] == 0:
+                        break
+                    s1 = start[o] + int(u01(seed, day, K_OUTREACH_TARGET, o, key) * deg[o])
+                    c1 = nbr[s1]
+                    if c1 >= n_children or (emask[s1] & pbit) == 0 or lists_hidden[c1, p]:
+                        continue
+                    if deg[c1] == 0:
+                        continue
+                    s2 = start[c1] + int(u01(seed, day, K_LIST_PICK, o, key) * deg[c1])
+                    c_ = nbr[s2]
+                    if c_ >= n_children or (emask[s2] & pbit) == 0:
+                        continue
                 else:
                     c_ = int(u01(seed, day, K_OUTREACH_TARGET, o, key) * n_children)
                 if not acct[c_, p]:
                     continue
                 if ch == 0:
-                    if not child_searchable[c_]:
+                    if not searchable[c_, p]:
                         continue
-                    if search_hides_minors[p] and child_known_minor[c_, p] and not claims_teen[i]:
+                    if search_hides_minors[p] and known_minor[c_, p] and not claims_teen[i]:
                         continue
                 elif ch == 1:
-                    if not child_location[c_]:
+                    if not location_shared[c_, p]:
                         continue
                 elif ch == 2:
-                    if not (child_livestream[c_] and child_dm_open[c_]):
+                    if not (livestreams[c_, p] and dm_open[c_, p]):
                         continue
-                else:
-                    if not child_dm_open[c_]:
+                elif ch == 3:
+                    if not dm_open[c_, p]:
                         continue
-                # preference: sex always; age and vulnerability for targeted offenders
+                # preference: sex and ages always; vulnerability for targeted offenders
                 g = target_girls[i]
                 w = g if child_sex[c_] == 0 else 1.0 - g
                 w = w / max(g, 1.0 - g)
@@ -603,13 +629,13 @@ def outreach(seed, day, offenders, rate, strategy, target_min, target_max, out_o
                 if st == 1:
                     w *= 0.5 + child_vuln[c_]
                     w /= 1.5
-                if u01(seed, day, K_NOTICED, o, key) >= noticed:
-                    break  # the attempt went unseen (filtered message request, inactive account)
-                if u01(seed, day, K_OUTREACH_PREF, o, key) < w:
+                if u01(seed, day, K_OUTREACH_PREF, o, key) >= w:
+                    continue
+                if u01(seed, day, K_NOTICED, o, key) < noticed:
                     out_child[base + a] = c_
                     out_plat[base + a] = p
-                    out_chan[base + a] = CH_SEARCH + ch
-                    break
+                    out_chan[base + a] = CH_CONNECTIONS if ch == 4 else CH_SEARCH + ch
+                break
 
 
 def resolve_contacts(seed, day, a_off, a_child, a_plat, a_chan, a_child_initiated,
@@ -692,7 +718,8 @@ def contact_step(seed, day, n_children, start, deg, nbr, emask, echan, erel,
                  rel_offence, rel_recorded, rel_flagged, rel_moved, off_strategy, off_persist,
                  off_move,
                  node_off_index, child_lit, child_vuln, vuln_mean, acct, private_plat,
-                 g_params, advance, detect_sens, guardian_mult, block_mult, report_mult,
+                 g_params, advance, detect_sens, guardian_mult, guardian_abandon, block_mult,
+                 report_mult,
                  child_first_day, child_first_plat, child_first_chan, rel_chan,
                  chunk_counts, n_chunks, fp_flags):
     """One day of interactions over every tie, and the grooming step on offender-child ties.
@@ -723,7 +750,6 @@ def contact_step(seed, day, n_children, start, deg, nbr, emask, echan, erel,
     daily_block = g_params[2]
     daily_report = g_params[3]
     guardian_daily = g_params[4]
-    guardian_abandon = g_params[5]
     abandon_daily = g_params[6]
     lit_adv = g_params[7]
     vuln_adv = g_params[8]
@@ -760,10 +786,10 @@ def contact_step(seed, day, n_children, start, deg, nbr, emask, echan, erel,
                     p_rel = rel_plat[r]
                     # detection (intervention): flag with the stage's sensitivity
                     if detect_on and plat_scanned[p_rel] and rel_flagged[r] < 0:
-                        if u01(seed, day, K_DETECT, r, s) < detect_sens[s]:
+                        if u01(seed, day, K_DETECT, r, s) < detect_sens[p_rel, s]:
                             rel_flagged[r] = day
                     if u01(seed, day, K_GUARDIAN, r, 0) < guardian_daily * guardian_mult[u]:
-                        if u01(seed, day, K_GUARDIAN_ABANDON, r, 0) < guardian_abandon:
+                        if u01(seed, day, K_GUARDIAN_ABANDON, r, 0) < guardian_abandon[u]:
                             rel_exit[r] = EXIT_GUARDIAN
                             rel_exit_day[r] = day
                             continue

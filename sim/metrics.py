@@ -49,6 +49,8 @@ COUNTERS = (
     "benign_accounts_banned",
     "days_report_to_ban_total",
     "benign_interactions",
+    "shared_signals",
+    "bans_via_sharing",
 )
 LEVELS = ("active_relationships", "active_offenders")
 

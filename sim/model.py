@@ -51,20 +51,26 @@ class Switches:
     for everyone). An intervention changes these from its start day (see sim/interventions).
     """
 
-    suggestible: np.ndarray  # bool [n]: may see and appear in suggestions
+    suggestible: np.ndarray  # bool [n, P]: may see and appear in suggestions on platform p
     no_adult_child_suggestions: np.ndarray  # bool [P]
     min_mutual_for_minors: np.ndarray  # int [P]: 0 = no threshold
     accept_mult: np.ndarray  # float [n]: stranger acceptance multiplier (children)
     block_mult: np.ndarray
     report_mult: np.ndarray
-    guardian_mult: np.ndarray
+    guardian_mult: np.ndarray  # daily guardian-cue multiplier per child
+    guardian_abandon: np.ndarray  # per child: offender abandons after a guardian cue
     detect_on: bool = False
     detect_platforms: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
-    detect_sens: np.ndarray = field(default_factory=lambda: np.zeros(8))
+    detect_base: np.ndarray = field(default_factory=lambda: np.zeros((0, 8)))  # [P, stage]
+    detect_mult: np.ndarray = field(default_factory=lambda: np.ones(0))  # [P]
     detect_fp: float = 0.0
     review_capacity_mult: np.ndarray = field(default_factory=lambda: np.ones(0))
     review_delay_mult: np.ndarray = field(default_factory=lambda: np.ones(0))
-    return_block_prob: float = 0.0
+    return_block_prob: np.ndarray = field(default_factory=lambda: np.zeros(0))  # [P]
+
+    def detect_sens(self) -> np.ndarray:
+        """Effective daily flag probability by platform and stage ([P, stage], clipped to 1)."""
+        return np.minimum(self.detect_base * self.detect_mult[:, None], 1.0)
 
 
 class GroomingModel(mesa.Model):
@@ -106,7 +112,7 @@ class GroomingModel(mesa.Model):
         self._setup_relationships()
         self.switches = self._baseline_switches()
         self.metrics = Metrics(self)
-        self.review_queue = [deque() for _ in range(self.n_platforms)]
+        self.review_queue = [[deque() for _ in self.REVIEW_SOURCES] for _ in range(self.n_platforms)]
         self.review_carry = np.zeros(self.n_platforms)
         self.pending_recontacts: list[tuple[int, int, int, int, int]] = []
         self.pending_returns: list[tuple[int, int, int]] = []
@@ -132,9 +138,11 @@ class GroomingModel(mesa.Model):
     def _setup_platforms(self):
         P = self.n_platforms
         pls = [self.cfg.platforms[n] for n in self.platform_names]
-        self.plat_feature = np.zeros((P, 4), bool)  # search, location, livestream, gaming
+        # outreach features: search, location, livestream, game chat, visible connection lists
+        self.plat_feature = np.zeros((P, 5), bool)
         for p, pl in enumerate(pls):
-            self.plat_feature[p] = (pl.search, pl.location, pl.livestream, pl.game_chat)
+            self.plat_feature[p] = (pl.search, pl.location, pl.livestream, pl.game_chat,
+                                    pl.connection_lists)
         self.plat_encrypted = np.array([pl.encrypted for pl in pls], bool)
         self.search_hides_minors = np.array(
             [pl.search_hides_known_minors_from_adults for pl in pls], bool)
@@ -211,13 +219,16 @@ class GroomingModel(mesa.Model):
     def _baseline_switches(self) -> Switches:
         n, P = self.pop.n, self.n_platforms
         return Switches(
-            suggestible=np.ones(n, bool),
+            suggestible=np.ones((n, P), bool),
             no_adult_child_suggestions=np.zeros(P, bool),
             min_mutual_for_minors=np.zeros(P, np.int64),
             accept_mult=np.ones(n), block_mult=np.ones(n), report_mult=np.ones(n),
-            guardian_mult=np.ones(n), detect_platforms=np.zeros(P, bool),
-            detect_sens=np.zeros(len(STAGES) + 1), review_capacity_mult=np.ones(P),
-            review_delay_mult=np.ones(P),
+            guardian_mult=np.ones(n),
+            guardian_abandon=np.full(n, float(self.cfg.grooming.guardian_abandon)),
+            detect_platforms=np.zeros(P, bool),
+            detect_base=np.zeros((P, len(STAGES) + 1)), detect_mult=np.ones(P),
+            review_capacity_mult=np.ones(P), review_delay_mult=np.ones(P),
+            return_block_prob=np.zeros(P),
         )
 
     def _make_agents(self):
@@ -286,8 +297,8 @@ class GroomingModel(mesa.Model):
             if due > d:
                 keep.append((due, o_node, p))
                 continue
-            if self.switches.return_block_prob > 0 and (
-                self.K.u01(self.seed, d, _k.K_EVASION, o_node, p) < self.switches.return_block_prob
+            if self.switches.return_block_prob[p] > 0 and (
+                self.K.u01(self.seed, d, _k.K_EVASION, o_node, p) < self.switches.return_block_prob[p]
             ):
                 self.metrics.add("returns_blocked", 1)
                 continue
@@ -319,7 +330,7 @@ class GroomingModel(mesa.Model):
                 float(pl.age_homophily), float(pl.school_homophily), float(pl.contact_book),
                 float(self.cfg.grooming.accept_claimed_teen_multiplier), users,
                 ts.start, ts.deg, ts.nbr, ts.emask, ts.pdeg, pop.role, pop.age, pop.school,
-                pop.acct, sw.suggestible, banned, self._claims_teen_node, self._tmin_node,
+                pop.acct, np.ascontiguousarray(sw.suggestible[:, p]), banned, self._claims_teen_node, self._tmin_node,
                 self._tmax_node, self._tout_node, pop.known_minor[:, p].copy(),
                 bool(sw.no_adult_child_suggestions[p]), int(sw.min_mutual_for_minors[p]),
                 out_u, out_w, out_kind, self._sugg_chunks, self._stamp,
@@ -381,15 +392,17 @@ class GroomingModel(mesa.Model):
         out_child = np.full(n_off * MAX_ATTEMPTS_PER_DAY, -1, np.int64)
         out_plat = np.zeros(n_off * MAX_ATTEMPTS_PER_DAY, np.int64)
         out_chan = np.zeros(n_off * MAX_ATTEMPTS_PER_DAY, np.int64)
+        ts = self.ties
         self.K.outreach(
-            self.seed, d, offs.astype(np.int64), pop.outreach_per_day, pop.strategy.astype(np.int64),
-            pop.target_age_min.astype(np.int64), pop.target_age_max.astype(np.int64),
-            pop.out_of_target_weight, pop.target_girls, float(self.cfg.grooming.attempt_noticed), pop.area[offs].astype(np.int64), pop.acct, pop.banned_acct,
-            self.channel_w, self.plat_feature, pop.n_children, pop.area_lo, pop.area_hi,
-            self.child_age, pop.sex, pop.vulnerability, pop.searchable, pop.location_shared,
-            pop.livestreams, pop.dm_open, pop.known_minor, pop.claims_teen,
-            self.search_hides_minors, MAX_ATTEMPTS_PER_DAY, out_child, out_plat, out_chan,
-            OUTREACH_TRIES,
+            self.seed, d, offs.astype(np.int64), pop.outreach_per_day,
+            pop.strategy.astype(np.int64), pop.target_age_min.astype(np.int64),
+            pop.target_age_max.astype(np.int64), pop.out_of_target_weight, pop.target_girls,
+            float(self.cfg.grooming.attempt_noticed), pop.area[offs].astype(np.int64), pop.acct,
+            pop.banned_acct, self.channel_w, self.plat_feature, pop.n_children, pop.area_lo,
+            pop.area_hi, self.child_age, pop.sex, pop.vulnerability, pop.searchable,
+            pop.location_shared, pop.livestreams, pop.dm_open, pop.lists_hidden, pop.known_minor,
+            pop.claims_teen, self.search_hides_minors, ts.start, ts.deg, ts.nbr, ts.emask,
+            MAX_ATTEMPTS_PER_DAY, out_child, out_plat, out_chan, OUTREACH_TRIES,
         )
         ok = out_child >= 0
         o = np.repeat(offs.astype(np.int64), MAX_ATTEMPTS_PER_DAY)[ok]
@@ -464,7 +477,7 @@ class GroomingModel(mesa.Model):
         # reports and blocks of declined contacts
         rows = np.nonzero(acc < 0)[0]
         for i in rows[reported[rows] == 1]:
-            self._enqueue_report(d, int(o[i]), int(p[i]))
+            self.enqueue_review(d, int(o[i]), int(p[i]))
         self._schedule_recontacts(
             d, o[rows], c[rows], p[rows], ch[rows], (blocked[rows] == 1) | (reported[rows] == 1)
         )
@@ -544,7 +557,7 @@ class GroomingModel(mesa.Model):
             R["recorded"], R["flagged"], R["moved"], pop.strategy, pop.persistence,
             pop.move_propensity, pop.node_off_index, pop.literacy, pop.vulnerability,
             self.vuln_mean, pop.acct, self.private_plat, self.g_params, self.advance,
-            sw.detect_sens, sw.guardian_mult, sw.block_mult, sw.report_mult,
+            sw.detect_sens(), sw.guardian_mult, sw.guardian_abandon, sw.block_mult, sw.report_mult,
             self.child_first_day, self.child_first_plat, self.child_first_chan, R["chan"],
             counts, N_CHUNKS, fp,
         )
@@ -580,7 +593,7 @@ class GroomingModel(mesa.Model):
                                 self.n_platforms)
             if ex == _k.EXIT_REPORTED:
                 rep.append(r)
-                self._enqueue_report(d, o, int(R["plat"][r]), rel=r)
+                self.enqueue_review(d, o, int(R["plat"][r]), rel=r)
             m.add("exits_" + _EXIT_NAMES[ex], 1)
         if ended.size:
             ex = R["exit"][ended]
@@ -597,56 +610,66 @@ class GroomingModel(mesa.Model):
         if sw.detect_on:
             flagged = np.nonzero(R["flagged"][:n_rel] == d)[0]
             for r in flagged.tolist():
-                self._enqueue_report(d, int(R["off"][r]), int(R["plat"][r]), rel=r, source="flag")
+                self.enqueue_review(d, int(R["off"][r]), int(R["plat"][r]), rel=r,
+                                    source="flag")
             m.add("detector_flags_true", int(flagged.size))
             fpn = np.nonzero(fp >= 0)[0]
             for u in fpn.tolist():
                 v = int(fp[u])
                 plats = np.nonzero(scanned & pop.acct[v])[0]
                 if plats.size:
-                    self._enqueue_report(d, v, int(plats[0]), source="flag")
+                    self.enqueue_review(d, v, int(plats[0]), source="flag")
 
     # -- 8. moderation ---------------------------------------------------------------------
-    def _enqueue_report(self, d, target, p, rel=-1, source="report"):
-        self.review_queue[p].append((d, int(target), int(rel), source))
+    #: Review priority: children's reports first, then signals shared by other platforms, then
+    #: detector flags (platforms triage user reports about children first; a flood of detector
+    #: false positives then delays other flags, not children's reports).
+    REVIEW_SOURCES = ("report", "shared", "flag")
+
+    def enqueue_review(self, d, target, p, rel=-1, source="report"):
+        """Queue account ``target`` on platform ``p`` for human review (report, shared or flag)."""
+        self.review_queue[p][self.REVIEW_SOURCES.index(source)].append((d, int(target), int(rel)))
 
     def _moderation(self, d):
         pop, sw = self.pop, self.switches
         for p, name in enumerate(self.platform_names):
             pl = self.cfg.platforms[name]
-            q = self.review_queue[p]
             self.review_carry[p] += (pl.review_capacity_per_100k * sw.review_capacity_mult[p]
                                      * self.acct_users[p].size / 1e5)
             cap = int(self.review_carry[p])
             delay = int(round(pl.review_delay_days * sw.review_delay_mult[p]))
             done = 0
-            while q and done < cap and q[0][0] + delay <= d:
-                day_in, target, rel, source = q.popleft()
-                if pop.banned_acct[target, p]:
-                    continue  # already banned: nothing to review
-                done += 1
-                draw = self.K.u01(self.seed, d, _k.K_REVIEW, target, p * 4 + (source == "flag"))
-                if pop.role[target] == _k.ROLE_OFFENDER:
-                    if draw < pl.review_accuracy:
-                        self._ban(d, target, p)
-                        self.metrics.add("days_report_to_ban_total", d - day_in)
-                else:
-                    # a benign account wrongly confirmed (reviewer error)
-                    if draw < (1.0 - pl.review_accuracy) * 0.1:
-                        pop.banned_acct[target, p] = True
-                        self.metrics.add("benign_accounts_banned", 1)
-                    self.metrics.add("benign_accounts_reviewed", 1)
+            for src, q in enumerate(self.review_queue[p]):
+                while q and done < cap and q[0][0] + delay <= d:
+                    day_in, target, rel = q.popleft()
+                    if pop.banned_acct[target, p]:
+                        continue  # already banned: nothing to review
+                    done += 1
+                    draw = self.K.u01(self.seed, d, _k.K_REVIEW, target, p * 4 + src)
+                    if pop.role[target] == _k.ROLE_OFFENDER:
+                        if draw < pl.review_accuracy:
+                            self.ban(d, target, p)
+                            self.metrics.add("days_report_to_ban_total", d - day_in)
+                    else:
+                        if draw < pl.review_false_ban:
+                            pop.banned_acct[target, p] = True
+                            self.metrics.add("benign_accounts_banned", 1)
+                        self.metrics.add("benign_accounts_reviewed", 1)
+            backlog = sum(len(q) for q in self.review_queue[p])
             self.review_carry[p] -= done
-            if not q:
+            if backlog == 0:
                 self.review_carry[p] = min(self.review_carry[p], max(cap, 1))
             self.metrics.add("reviews", done)
-            self.metrics.set_level(f"review_backlog_{name}", len(q))
+            self.metrics.set_level(f"review_backlog_{name}", backlog)
 
-    def _ban(self, d, o_node, p):
+    def ban(self, d, o_node, p, via="review"):
+        """Ban offender ``o_node``'s account on platform ``p``: its relationships there end."""
         pop, ts, R = self.pop, self.ties, self.rel
         pop.banned_acct[o_node, p] = True
         oi = int(pop.node_off_index[o_node])
         self.metrics.add("bans", 1)
+        if via == "shared":
+            self.metrics.add("bans_via_sharing", 1)
         if not self.ever_banned[oi]:
             self.ever_banned[oi] = True
             self.metrics.add("offenders_banned", 1)
@@ -673,6 +696,9 @@ class GroomingModel(mesa.Model):
                                     int(ts.nbr[slot]), m & ~bit, self.n_platforms)
         if self.K.u01(self.seed, d, _k.K_RETURN, o_node, p) < pop.return_propensity[oi]:
             self.pending_returns.append((d + int(g.return_delay_days), o_node, p))
+        for iv in self.interventions:
+            if iv.active(d):
+                iv.on_ban(self, d, o_node, p)
 
     # ------------------------------------------------------------------------------------
     # Views

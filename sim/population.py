@@ -57,10 +57,11 @@ class Population:
     # children
     literacy: np.ndarray  # float64 [n] (0 for adults)
     vulnerability: np.ndarray  # float64 [n]
-    searchable: np.ndarray  # bool [n]
-    location_shared: np.ndarray  # bool [n]
-    livestreams: np.ndarray  # bool [n]
-    dm_open: np.ndarray  # bool [n]
+    searchable: np.ndarray  # bool [n, P]: findable through search
+    location_shared: np.ndarray  # bool [n, P]
+    livestreams: np.ndarray  # bool [n, P]: streams publicly
+    dm_open: np.ndarray  # bool [n, P]: accepts messages from non-connections
+    lists_hidden: np.ndarray  # bool [n, P]: connection list hidden from others
     # accounts
     acct: np.ndarray  # bool [n, P]
     known_minor: np.ndarray  # bool [n, P]: platform knows the account is a child's
@@ -146,14 +147,18 @@ def build_population(cfg) -> tuple[Population, dict]:
     literacy[:nc] = rng.beta(lit_mean * pc.literacy_spread, (1 - lit_mean) * pc.literacy_spread)
     vulnerability = np.zeros(n)
     vulnerability[:nc] = rng.beta(pc.vulnerability_alpha, pc.vulnerability_beta, size=nc)
-    searchable = np.zeros(n, bool)
-    searchable[:nc] = rng.random(nc) < pc.searchable_share
-    location_shared = np.zeros(n, bool)
-    location_shared[:nc] = rng.random(nc) < pc.location_shared_share
-    livestreams = np.zeros(n, bool)
-    livestreams[:nc] = rng.random(nc) < pc.livestream_share
-    dm_open = np.zeros(n, bool)
-    dm_open[:nc] = rng.random(nc) < pc.dm_open_share
+    # privacy settings: a child's own propensity, the same on every platform at the start
+    # ([n, P] so that platform-level defaults can change them per platform)
+    def per_platform(share):
+        col = np.zeros(n, bool)
+        col[:nc] = rng.random(nc) < share
+        return np.repeat(col[:, None], n_plat, axis=1)
+
+    searchable = per_platform(pc.searchable_share)
+    location_shared = per_platform(pc.location_shared_share)
+    livestreams = per_platform(pc.livestream_share)
+    dm_open = per_platform(pc.dm_open_share)
+    lists_hidden = np.zeros((n, n_plat), bool)
     school = np.full(n, -1, np.int32)
     school[:nc] = school_of
     year_group = np.full(n, -1, np.int8)
@@ -261,7 +266,7 @@ def build_population(cfg) -> tuple[Population, dict]:
         school=school, year_group=year_group, class_id=class_id, area=area, household=household,
         contact_kind=contact_kind, literacy=literacy, vulnerability=vulnerability,
         searchable=searchable, location_shared=location_shared, livestreams=livestreams,
-        dm_open=dm_open, acct=acct, known_minor=known_minor,
+        dm_open=dm_open, lists_hidden=lists_hidden, acct=acct, known_minor=known_minor,
         banned_acct=np.zeros((n, n_plat), bool), offender_ids=offender_ids,
         node_off_index=node_off_index, strategy=strategy, outreach_per_day=outreach_per_day,
         claims_teen=claims_teen, claimed_age=claimed_age.astype(np.int8),

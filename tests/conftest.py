@@ -28,3 +28,36 @@ def small_run():
     from sim.model import GroomingModel
 
     return GroomingModel(overrides=small()).run(progress=False)
+
+
+# ---- added for the core test suite ----------------------------------------------------------
+
+#: A world small enough for the pure-Python backend (about a second per run).
+TINY = [
+    "population.n_children=300",
+    "population.n_adults=600",
+    "population.offender_share=0.02",
+    "days=20",
+    "progress=off",
+]
+
+#: Seeds of the shared multi-seed runs (``seed_runs``).
+SEEDS = (1, 2, 3)
+
+
+def tiny(*extra: str) -> list[str]:
+    """Overrides for a tiny world (pure-Python backend friendly), plus ``extra``."""
+    return [*TINY, *extra]
+
+
+def run_model(overrides: list[str]):
+    """Build and run a model with ``overrides``; return the finished model."""
+    from sim.model import GroomingModel
+
+    return GroomingModel(overrides=list(overrides)).run(progress=False)
+
+
+@pytest.fixture(scope="session")
+def seed_runs():
+    """Finished small models for each seed in ``SEEDS`` (shared, read-only)."""
+    return {seed: run_model(small(f"seed={seed}")) for seed in SEEDS}

@@ -1,0 +1,185 @@
+"""Contact-kernel throughput against a memory-bound reference sweep, side by side in one process.
+
+    python experiments/benchmarks/bench_kernel.py --agents 1000000 --dense --threads 1 --days 7
+
+The model is built and stepped day by day. On each day, the model's own ``contact_step`` kernel
+is timed inside the model's step (through a timing proxy of ``model.K``), and then, on the same
+day and the very same CSR arrays (``start``, ``deg``, ``nbr``), a *reference sweep*: a plain
+Numba pass (same ``prange`` over the same chunks) that reads every tie once from its lower end
+and draws one counter-based random number per tie with ``sim.kernels``' numba-compiled ``u01``
+(SplitMix64), counting interactions. That is the least work a contact step can do, so its speed
+is the memory-bound ceiling. A second reference also reads every byte the contact step reads per
+tie (``emask``, ``echan``, ``erel``). Ties/s = unique ties (``model.ties.n_ties``) / seconds.
+Reported: medians over the days and the median of the per-day ratios (kernel / reference).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import numba  # noqa: E402
+import numpy as np  # noqa: E402
+from numba import prange  # noqa: E402
+
+from common import base_overrides  # noqa: E402
+from sim import kernels as _k  # noqa: E402
+
+K = _k.numba_module()
+u01 = K.u01  # the project's hash, numba-compiled (a numba dispatcher: callable from njit)
+K_INTERACT = _k.K_INTERACT
+
+
+@numba.njit(parallel=True, cache=True, nogil=True)
+def ref_sweep(seed, day, start, deg, nbr, p, n_chunks):
+    """Every tie once (from its lower end), one keyed uniform per tie: the reference floor."""
+    n = start.shape[0]
+    chunk = (n + n_chunks - 1) // n_chunks
+    hits = np.zeros(n_chunks, np.int64)
+    for c in prange(n_chunks):
+        lo = c * chunk
+        hi = min(n, lo + chunk)
+        h = 0
+        for u in range(lo, hi):
+            s = start[u]
+            for a in range(s, s + deg[u]):
+                v = nbr[a]
+                if v < u:
+                    continue
+                if u01(seed, day, K_INTERACT, u, v) < p:
+                    h += 1
+        hits[c] = h
+    return hits.sum()
+
+
+@numba.njit(parallel=True, cache=True, nogil=True)
+def ref_sweep_full(seed, day, start, deg, nbr, emask, echan, erel, p_by_chan, n_chunks):
+    """As ref_sweep but also reads the tie's mask, channel and relationship (what contact_step reads)."""
+    n = start.shape[0]
+    chunk = (n + n_chunks - 1) // n_chunks
+    hits = np.zeros(n_chunks, np.int64)
+    for c in prange(n_chunks):
+        lo = c * chunk
+        hi = min(n, lo + chunk)
+        h = 0
+        for u in range(lo, hi):
+            s = start[u]
+            for a in range(s, s + deg[u]):
+                v = nbr[a]
+                if v < u or emask[a] == 0 or erel[a] >= 0:
+                    continue
+                if u01(seed, day, K_INTERACT, u, v) < p_by_chan[echan[a]]:
+                    h += 1
+        hits[c] = h
+    return hits.sum()
+
+
+@numba.njit(cache=True, nogil=True)
+def ref_sweep_serial_plain(seed, day, start, deg, nbr, p):
+    """The same floor with no prange at all (a serial loop), for comparison at threads=1."""
+    n = start.shape[0]
+    h = 0
+    for u in range(n):
+        s = start[u]
+        for a in range(s, s + deg[u]):
+            v = nbr[a]
+            if v < u:
+                continue
+            if u01(seed, day, K_INTERACT, u, v) < p:
+                h += 1
+    return h
+
+
+class _TimeOne:
+    """Proxy of the kernel namespace that times one kernel (``contact_step``)."""
+
+    def __init__(self, K, name):
+        self._K, self._name, self.last = K, name, None
+
+    def __getattr__(self, name):
+        obj = getattr(self._K, name)
+        if name != self._name:
+            return obj
+
+        def timed(*a, **kw):
+            t = time.perf_counter()
+            r = obj(*a, **kw)
+            self.last = time.perf_counter() - t
+            return r
+
+        return timed
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--agents", type=int, default=1_000_000)
+    ap.add_argument("--dense", action="store_true")
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--days", type=int, default=7, help="measured days (after one warm-up day)")
+    a = ap.parse_args(argv)
+
+    from sim.model import N_CHUNKS, GroomingModel
+
+    m = GroomingModel(overrides=base_overrides(a.agents, a.days + 1, a.threads, a.dense))
+    threads = numba.get_num_threads()
+    proxy = _TimeOne(m.K, "contact_step")
+    m.K = proxy
+    ts = m.ties
+    p_mean = float(np.mean(m.interact_p))
+    # warm-up: one model day (loads the kernel cache) and one call of each reference
+    m.step()
+    ref_sweep(m.seed, 0, ts.start, ts.deg, ts.nbr, 0.5, N_CHUNKS)
+    ref_sweep_full(m.seed, 0, ts.start, ts.deg, ts.nbr, ts.emask, ts.echan, ts.erel, m.interact_p,
+                   N_CHUNKS)
+    ref_sweep_serial_plain(m.seed, 0, ts.start, ts.deg, ts.nbr, 0.5)
+    rows = []
+    for _ in range(a.days):
+        m.step()
+        d = m.day
+        k_sec = proxy.last
+        n_ties = ts.n_ties
+        t = time.perf_counter()
+        ref_sweep(m.seed, d, ts.start, ts.deg, ts.nbr, p_mean, N_CHUNKS)
+        r_sec = time.perf_counter() - t
+        t = time.perf_counter()
+        ref_sweep_full(m.seed, d, ts.start, ts.deg, ts.nbr, ts.emask, ts.echan, ts.erel,
+                       m.interact_p, N_CHUNKS)
+        rf_sec = time.perf_counter() - t
+        t = time.perf_counter()
+        ref_sweep_serial_plain(m.seed, d, ts.start, ts.deg, ts.nbr, p_mean)
+        rs_sec = time.perf_counter() - t
+        rows.append(dict(day=d, ties=n_ties, kernel=k_sec, ref=r_sec, ref_full=rf_sec,
+                         ref_serial=rs_sec))
+    med = statistics.median
+    n_ties = rows[-1]["ties"]
+    out = {
+        "agents": m.pop.n,
+        "dense": a.dense,
+        "threads": threads,
+        "threading_layer": numba.threading_layer(),
+        "ties": n_ties,
+        "days_measured": len(rows),
+        "kernel_seconds_median": med(r["kernel"] for r in rows),
+        "reference_seconds_median": med(r["ref"] for r in rows),
+        "reference_full_read_seconds_median": med(r["ref_full"] for r in rows),
+        "reference_serial_seconds_median": med(r["ref_serial"] for r in rows),
+        "kernel_ties_per_second": med(r["ties"] / r["kernel"] for r in rows),
+        "reference_ties_per_second": med(r["ties"] / r["ref"] for r in rows),
+        "reference_full_read_ties_per_second": med(r["ties"] / r["ref_full"] for r in rows),
+        "reference_serial_ties_per_second": med(r["ties"] / r["ref_serial"] for r in rows),
+        "ratio_kernel_to_reference": med(r["ref"] / r["kernel"] for r in rows),
+        "ratio_kernel_to_reference_full_read": med(r["ref_full"] / r["kernel"] for r in rows),
+        "per_day": rows,
+    }
+    print(json.dumps(out), flush=True)
+    return out
+
+
+if __name__ == "__main__":
+    main()
