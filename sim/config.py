@@ -6,8 +6,9 @@ typed, closed structure. A typo in a key or a value of the wrong type therefore 
 start-up with Hydra's own message. :func:`validate` then checks ranges and cross-field rules
 and raises :class:`ConfigError`, which names the key, the value and what is allowed.
 
-Defaults and their sources live in the YAML files under ``conf/`` (one place for each fact);
-the dataclass defaults below only mirror them so that the schema is complete on its own.
+Defaults and their sources live only in the YAML files under ``conf/`` (one place for each
+fact): every field below is ``MISSING`` in the schema, so a value the YAML does not provide is an
+error rather than a silent second default.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ CHANNELS = (
     "connections",
 )
 
-#: Friend-suggestion rules (see ``sim/suggest.py``).
+#: Friend-suggestion rules (see ``score_pair`` and ``suggest`` in ``sim/kernels.py``).
 RULES = ("common_neighbors", "jaccard", "adamic_adar", "preferential_attachment")
 
 BACKENDS = ("numba", "python")
@@ -71,126 +72,126 @@ class ConfigError(ValueError):
 
 @dataclass
 class PopulationConfig:
-    n_children: int = 10_000
-    n_adults: int = 20_000
-    offender_share: float = 0.005
-    share_girls: float = 0.49
-    household_children_mean: float = 1.7
-    two_parent_share: float = 0.7
-    school_size: int = 600
-    class_size: int = 30
-    club_size: int = 15
-    club_membership: float = 0.5
-    schools_per_area: int = 4
-    teachers_per_class: float = 1.0
-    literacy_by_age: list[float] = field(default_factory=lambda: [0.3] * 10)
-    literacy_spread: float = 10.0
-    vulnerability_alpha: float = 2.0
-    vulnerability_beta: float = 5.0
-    searchable_share: float = 0.5
-    location_shared_share: float = 0.2
-    livestream_share: float = 0.08
-    dm_open_share: float = 0.6
-    scattergun_share: float = 0.5
-    outreach_per_week_median_scattergun: float = 10.0
-    outreach_per_week_median_targeted: float = 2.5
-    outreach_sigma: float = 1.2
-    outreach_per_week_max: float = 500.0
-    claims_teen_share: float = 0.2
-    target_age_min: int = 11
-    target_age_max: int = 15
-    out_of_target_weight_targeted: float = 0.1
-    out_of_target_weight_scattergun: float = 0.5
-    target_girls_share: float = 0.8
-    persistence_alpha: float = 2.0
-    persistence_beta: float = 2.0
-    move_platform_propensity: float = 0.5
-    return_after_ban: float = 0.5
+    n_children: int = MISSING
+    n_adults: int = MISSING
+    offender_share: float = MISSING
+    share_girls: float = MISSING
+    household_children_mean: float = MISSING
+    two_parent_share: float = MISSING
+    school_size: int = MISSING
+    class_size: int = MISSING
+    club_size: int = MISSING
+    club_membership: float = MISSING
+    schools_per_area: int = MISSING
+    teachers_per_class: float = MISSING
+    literacy_by_age: list[float] = MISSING
+    literacy_spread: float = MISSING
+    vulnerability_alpha: float = MISSING
+    vulnerability_beta: float = MISSING
+    searchable_share: float = MISSING
+    location_shared_share: float = MISSING
+    livestream_share: float = MISSING
+    dm_open_share: float = MISSING
+    scattergun_share: float = MISSING
+    outreach_per_week_median_scattergun: float = MISSING
+    outreach_per_week_median_targeted: float = MISSING
+    outreach_sigma: float = MISSING
+    outreach_per_week_max: float = MISSING
+    claims_teen_share: float = MISSING
+    target_age_min: int = MISSING
+    target_age_max: int = MISSING
+    out_of_target_weight_targeted: float = MISSING
+    out_of_target_weight_scattergun: float = MISSING
+    target_girls_share: float = MISSING
+    persistence_alpha: float = MISSING
+    persistence_beta: float = MISSING
+    move_platform_propensity: float = MISSING
+    return_after_ban: float = MISSING
 
 
 @dataclass
 class NetworkConfig:
-    class_friends_mean: float = 6.0
-    year_friends_mean: float = 2.0
-    club_friends_mean: float = 3.0
-    adult_friends_mean: float = 8.0
-    parents_know_each_other: float = 0.1
-    tie_on_platform: float = 0.6
-    organic_ties_per_1000_per_day: float = 0.5
-    interaction_household: float = 0.8
-    interaction_school: float = 0.5
-    interaction_club: float = 0.3
-    interaction_adult: float = 0.2
-    interaction_online: float = 0.1
-    capacity_slack: float = 0.5
+    class_friends_mean: float = MISSING
+    year_friends_mean: float = MISSING
+    club_friends_mean: float = MISSING
+    adult_friends_mean: float = MISSING
+    parents_know_each_other: float = MISSING
+    tie_on_platform: float = MISSING
+    organic_ties_per_1000_per_day: float = MISSING
+    interaction_household: float = MISSING
+    interaction_school: float = MISSING
+    interaction_club: float = MISSING
+    interaction_adult: float = MISSING
+    interaction_online: float = MISSING
+    capacity_slack: float = MISSING
 
 
 @dataclass
 class PlatformConfig:
-    child_account_by_age: list[float] = field(default_factory=lambda: [0.5] * 10)
-    adult_account: float = 0.5
-    offender_account: float = 0.8
-    suggestions: bool = True
-    suggestion_rule: str = "common_neighbors"
-    suggestions_per_day: int = 10
-    served_share: float = 0.02
-    suggestion_accept: float = 0.05
-    age_homophily: float = 0.0
-    school_homophily: float = 0.0
-    contact_book: float = 0.0
-    search: bool = True
-    search_hides_known_minors_from_adults: bool = False
-    connection_lists: bool = True
-    location: bool = False
-    livestream: bool = False
-    game_chat: bool = False
-    encrypted: bool = False
-    private_destination: bool = False
-    review_capacity_per_100k: float = 5.0
-    review_accuracy: float = 0.8
-    review_false_ban: float = 0.02
-    review_delay_days: int = 1
-    age_assurance: float = 0.7
+    child_account_by_age: list[float] = MISSING
+    adult_account: float = MISSING
+    offender_account: float = MISSING
+    suggestions: bool = MISSING
+    suggestion_rule: str = MISSING
+    suggestions_per_day: int = MISSING
+    served_share: float = MISSING
+    suggestion_accept: float = MISSING
+    age_homophily: float = MISSING
+    school_homophily: float = MISSING
+    contact_book: float = MISSING
+    search: bool = MISSING
+    search_hides_known_minors_from_adults: bool = MISSING
+    connection_lists: bool = MISSING
+    location: bool = MISSING
+    livestream: bool = MISSING
+    game_chat: bool = MISSING
+    encrypted: bool = MISSING
+    private_destination: bool = MISSING
+    review_capacity_per_100k: float = MISSING
+    review_accuracy: float = MISSING
+    review_false_ban: float = MISSING
+    review_delay_days: int = MISSING
+    age_assurance: float = MISSING
 
 
 @dataclass
 class GroomingConfig:
-    accept_stranger: float = 0.30
-    attempt_noticed: float = 0.3
-    offender_follows_suggested_child: float = 0.5
-    accept_claimed_teen_multiplier: float = 1.5
-    literacy_accept_effect: float = 0.5
-    vulnerability_accept_effect: float = 0.5
-    block_unwanted: float = 0.68
-    report_unwanted: float = 0.50
-    literacy_block_effect: float = 0.3
-    offender_interaction: float = 0.8
-    advance_from_engaged: float = 0.5
-    advance_from_trust: float = 0.35
-    advance_from_isolation: float = 0.3
-    advance_from_sexual_communication: float = 0.04
-    advance_from_image: float = 0.02
-    targeted_advance_multiplier: float = 0.6
-    scattergun_advance_multiplier: float = 1.3
-    vulnerability_advance_effect: float = 1.0
-    literacy_advance_effect: float = 0.5
-    jump: float = 0.3
-    sexual_request_block: float = 0.4
-    sexual_request_report: float = 0.3
-    channel_weights_scattergun: list[float] = field(default_factory=lambda: [0.4, 0.1, 0.2, 0.3, 0.0])
-    channel_weights_targeted: list[float] = field(default_factory=lambda: [0.4, 0.2, 0.1, 0.2, 0.1])
-    daily_block: float = 0.02
-    daily_report: float = 0.01
-    guardian_daily: float = 0.005
-    guardian_abandon: float = 0.5
-    abandon_daily: float = 0.03
-    recontact_after_block: float = 0.5
-    recontact_delay_days: int = 7
-    tell_anyone: float = 0.44
-    tell_leads_to_police: float = 0.1
-    report_to_police: float = 0.05
-    ban_referral_to_police: float = 0.1
-    return_delay_days: int = 14
+    accept_stranger: float = MISSING
+    attempt_noticed: float = MISSING
+    offender_follows_suggested_child: float = MISSING
+    accept_claimed_teen_multiplier: float = MISSING
+    literacy_accept_effect: float = MISSING
+    vulnerability_accept_effect: float = MISSING
+    block_unwanted: float = MISSING
+    report_unwanted: float = MISSING
+    literacy_block_effect: float = MISSING
+    offender_interaction: float = MISSING
+    advance_from_engaged: float = MISSING
+    advance_from_trust: float = MISSING
+    advance_from_isolation: float = MISSING
+    advance_from_sexual_communication: float = MISSING
+    advance_from_image: float = MISSING
+    targeted_advance_multiplier: float = MISSING
+    scattergun_advance_multiplier: float = MISSING
+    vulnerability_advance_effect: float = MISSING
+    literacy_advance_effect: float = MISSING
+    jump: float = MISSING
+    sexual_request_block: float = MISSING
+    sexual_request_report: float = MISSING
+    channel_weights_scattergun: list[float] = MISSING
+    channel_weights_targeted: list[float] = MISSING
+    daily_block: float = MISSING
+    daily_report: float = MISSING
+    guardian_daily: float = MISSING
+    guardian_abandon: float = MISSING
+    abandon_daily: float = MISSING
+    recontact_after_block: float = MISSING
+    recontact_delay_days: int = MISSING
+    tell_anyone: float = MISSING
+    tell_leads_to_police: float = MISSING
+    report_to_police: float = MISSING
+    ban_referral_to_police: float = MISSING
+    return_delay_days: int = MISSING
 
 
 # --------------------------------------------------------------------------------------------
@@ -198,125 +199,120 @@ class GroomingConfig:
 # Defaults and sources: conf/interventions/default.yaml.
 # --------------------------------------------------------------------------------------------
 
-ALL_PLATFORMS = ["photo_social", "social", "ephemeral", "messenger", "gaming"]
-SCANNABLE_PLATFORMS = ["photo_social", "social", "ephemeral", "gaming"]
 SUGGESTION_MODES = ("disabled", "no_adults", "mutual_threshold")
 
 
 @dataclass
 class AIDetectionConfig:
-    enabled: bool = False
-    start_day: int = 1
-    platforms: list[str] = field(default_factory=lambda: list(SCANNABLE_PLATFORMS))
-    sensitivity: float = 0.79
-    stage_weights: list[float] = field(default_factory=lambda: [0.25, 0.5, 0.75, 1.0, 1.0, 1.0])
-    detection_delay: float = 0.5
-    false_positive_rate: float = 1e-4
-    review_capacity_multiplier: float = 1.0
+    enabled: bool = MISSING
+    start_day: int = MISSING
+    platforms: list[str] = MISSING
+    sensitivity: float = MISSING
+    stage_weights: list[float] = MISSING
+    detection_delay: float = MISSING
+    false_positive_rate: float = MISSING
+    review_capacity_multiplier: float = MISSING
 
 
 @dataclass
 class CrossPlatformSharingConfig:
-    enabled: bool = False
-    start_day: int = 1
-    platforms: list[str] = field(default_factory=lambda: list(ALL_PLATFORMS))
-    share_probability: float = 0.3
-    delay_days: int = 7
-    ban_probability: float = 0.5
+    enabled: bool = MISSING
+    start_day: int = MISSING
+    platforms: list[str] = MISSING
+    share_probability: float = MISSING
+    delay_days: int = MISSING
+    ban_probability: float = MISSING
 
 
 @dataclass
 class NoSuggestionsForMinorsConfig:
-    enabled: bool = False
-    start_day: int = 1
-    platforms: list[str] = field(default_factory=lambda: list(ALL_PLATFORMS))
-    mode: str = "disabled"
-    mutual_friends: int = 3
+    enabled: bool = MISSING
+    start_day: int = MISSING
+    platforms: list[str] = MISSING
+    mode: str = MISSING
+    mutual_friends: int = MISSING
 
 
 @dataclass
 class PrivateByDefaultConfig:
-    enabled: bool = False
-    start_day: int = 1
-    platforms: list[str] = field(default_factory=lambda: list(ALL_PLATFORMS))
-    adherence: float = 0.97
-    unsearchable: bool = True
-    dms_from_connections_only: bool = True
-    location_hidden: bool = True
-    livestream_contacts_only: bool = True
-    connection_lists_hidden: bool = True
+    enabled: bool = MISSING
+    start_day: int = MISSING
+    platforms: list[str] = MISSING
+    adherence: float = MISSING
+    unsearchable: bool = MISSING
+    dms_from_connections_only: bool = MISSING
+    location_hidden: bool = MISSING
+    livestream_contacts_only: bool = MISSING
+    connection_lists_hidden: bool = MISSING
 
 
 @dataclass
 class DutyOfCareConfig:
-    enabled: bool = False
-    start_day: int = 1
-    platforms: list[str] = field(default_factory=lambda: list(ALL_PLATFORMS))
-    review_capacity_multiplier: float = 2.0
-    report_handling_speedup: float = 2.0
-    detection_multiplier: float = 1.25
+    enabled: bool = MISSING
+    start_day: int = MISSING
+    platforms: list[str] = MISSING
+    review_capacity_multiplier: float = MISSING
+    report_handling_speedup: float = MISSING
+    detection_multiplier: float = MISSING
 
 
 @dataclass
 class EducationConfig:
-    enabled: bool = False
-    start_day: int = 1
-    coverage_by_age_band: list[float] = field(default_factory=lambda: [0.5, 0.6, 0.6, 0.5])
-    block_multiplier: float = 1.3
-    report_multiplier: float = 1.5
-    accept_multiplier: float = 0.7
+    enabled: bool = MISSING
+    start_day: int = MISSING
+    coverage_by_age_band: list[float] = MISSING
+    block_multiplier: float = MISSING
+    report_multiplier: float = MISSING
+    accept_multiplier: float = MISSING
 
 
 @dataclass
 class BanEvasionPreventionConfig:
-    enabled: bool = False
-    start_day: int = 1
-    platforms: list[str] = field(default_factory=lambda: list(ALL_PLATFORMS))
-    block_probability: float = 0.5
+    enabled: bool = MISSING
+    start_day: int = MISSING
+    platforms: list[str] = MISSING
+    block_probability: float = MISSING
 
 
 @dataclass
 class ParentalGuardianshipConfig:
-    enabled: bool = False
-    start_day: int = 1
-    coverage: float = 0.3
-    cue_multiplier: float = 4.0
-    abandon_probability: float = 0.5
+    enabled: bool = MISSING
+    start_day: int = MISSING
+    coverage: float = MISSING
+    cue_multiplier: float = MISSING
+    abandon_probability: float = MISSING
 
 
 @dataclass
 class InterventionsConfig:
     ai_detection: AIDetectionConfig = field(default_factory=AIDetectionConfig)
     cross_platform_sharing: CrossPlatformSharingConfig = field(default_factory=CrossPlatformSharingConfig)
-    no_suggestions_for_minors: NoSuggestionsForMinorsConfig = field(
-        default_factory=NoSuggestionsForMinorsConfig)
+    no_suggestions_for_minors: NoSuggestionsForMinorsConfig = field(default_factory=NoSuggestionsForMinorsConfig)
     private_by_default: PrivateByDefaultConfig = field(default_factory=PrivateByDefaultConfig)
     duty_of_care: DutyOfCareConfig = field(default_factory=DutyOfCareConfig)
     education: EducationConfig = field(default_factory=EducationConfig)
-    ban_evasion_prevention: BanEvasionPreventionConfig = field(
-        default_factory=BanEvasionPreventionConfig)
-    parental_guardianship: ParentalGuardianshipConfig = field(
-        default_factory=ParentalGuardianshipConfig)
+    ban_evasion_prevention: BanEvasionPreventionConfig = field(default_factory=BanEvasionPreventionConfig)
+    parental_guardianship: ParentalGuardianshipConfig = field(default_factory=ParentalGuardianshipConfig)
 
 
 @dataclass
 class ScenarioConfig:
-    name: str = "baseline_2019"
-    description: str = ""
+    name: str = MISSING
+    description: str = MISSING
 
 
 @dataclass
 class Config:
-    seed: int = 42
-    days: int = 365
-    backend: str = "numba"
-    threads: int = 1
-    progress: str = "auto"
-    mesa_agents: str = "auto"
-    print_summary: bool = True
+    seed: int = MISSING
+    days: int = MISSING
+    backend: str = MISSING
+    threads: int = MISSING
+    progress: str = MISSING
+    mesa_agents: str = MISSING
+    print_summary: bool = MISSING
     population: PopulationConfig = field(default_factory=PopulationConfig)
     network: NetworkConfig = field(default_factory=NetworkConfig)
-    platforms: dict[str, PlatformConfig] = field(default_factory=dict)
+    platforms: dict[str, PlatformConfig] = MISSING
     grooming: GroomingConfig = field(default_factory=GroomingConfig)
     scenario: ScenarioConfig = field(default_factory=ScenarioConfig)
     interventions: InterventionsConfig = field(default_factory=InterventionsConfig)

@@ -164,6 +164,11 @@ def poisson_from_u(lam, u):
     return k
 
 
+def pair_key(child, other):
+    """One integer key for an ordered pair of node ids (ids < 2**31)."""
+    return np.int64(child) * 2147483648 + np.int64(other)
+
+
 def clamp01(x):
     if x < 0.0:
         return 0.0
@@ -326,13 +331,15 @@ def score_pair(rule, start, deg, nbr, emask, pbit, pdeg, p, u, v):
     return cn / union
 
 
-def fof_candidates(u, p, contact_book, start, deg, nbr, emask, pdeg, acct, suggestible, banned,
-                   mark, cnt, aa, book, cand, stamp):
+def fof_candidates(u, p, contact_book, start, deg, nbr, emask, echan, pdeg, acct, suggestible,
+                   banned, mark, cnt, aa, book, cand, stamp):
     """Candidates for suggestions to ``u`` on platform ``p``, with their rule statistics.
 
     Candidates are friends-of-friends of u on p (not u, not already u's neighbours on p) that
     hold an unbanned, suggestible account on p, plus, when ``contact_book`` > 0, u's ties that
-    are not on p (offline or another platform: the contact-book signal, ``book[w] = 1``).
+    are not on p but are offline structural ties (household, school, club, adult network) or
+    live on another platform: the contact-book signal, ``book[w] = 1``. Dormant ties (ended
+    by a block, report or ban) are never a signal.
     For each candidate w: ``cnt[w]`` = common neighbours on p, ``aa[w]`` = sum of
     1/log(deg_p z) over them. Returns the number of candidates, listed in ``cand[:n]``.
     Scratch entries are valid where ``mark == stamp`` (``stamp + 1`` marks exclusions).
@@ -349,7 +356,8 @@ def fof_candidates(u, p, contact_book, start, deg, nbr, emask, pdeg, acct, sugge
     for a in range(su, su + deg[u]):
         v = nbr[a]
         if (emask[a] & pbit) == 0:
-            if contact_book > 0.0 and acct[v, p] and suggestible[v] and not banned[v]:
+            if (contact_book > 0.0 and (emask[a] != 0 or echan[a] <= CH_ADULT)
+                    and acct[v, p] and suggestible[v] and not banned[v]):
                 if mark[v] != stamp and mark[v] != excl:
                     mark[v] = stamp
                     cnt[v] = 0.0
@@ -400,7 +408,7 @@ def candidate_score(rule, u, w, p, cnt, aa, pdeg):
 
 
 def suggest(seed, day, p, rule, k, n_served, accept, offender_follow, age_h, school_h,
-            contact_book, claimed_teen_mult, acct_users, start, deg, nbr, emask, pdeg, role,
+            contact_book, claimed_teen_mult, acct_users, start, deg, nbr, emask, echan, pdeg, role,
             age, school, acct, suggestible, banned, claims_teen, target_min, target_max,
             out_of_range_w, known_minor_p, no_adult_child, min_mutual_minor, out_u, out_w, out_kind, n_chunks,
             stamp_base, sc_mark, sc_cnt, sc_aa, sc_book, sc_cand):
@@ -449,7 +457,7 @@ def suggest(seed, day, p, rule, k, n_served, accept, offender_follow, age_h, sch
             if not suggestible[u] or banned[u]:
                 continue
             stamp = 2 * (stamp_base + i)
-            nc = fof_candidates(u, p, contact_book, start, deg, nbr, emask, pdeg, acct,
+            nc = fof_candidates(u, p, contact_book, start, deg, nbr, emask, echan, pdeg, acct,
                                 suggestible, banned, mark, cnt, aa, book, cand, stamp)
             # top-k by score, ties broken by a keyed hash
             nt = 0
@@ -717,7 +725,7 @@ def contact_step(seed, day, n_children, start, deg, nbr, emask, echan, erel,
                  rel_child, rel_off, rel_plat, rel_stage, rel_exit, rel_exit_day,
                  rel_offence, rel_recorded, rel_flagged, rel_moved, off_strategy, off_persist,
                  off_move,
-                 node_off_index, child_lit, child_vuln, vuln_mean, acct, private_plat,
+                 node_off_index, child_lit, child_vuln, vuln_mean, acct, banned_acct, private_plat,
                  g_params, advance, detect_sens, guardian_mult, guardian_abandon, block_mult,
                  report_mult,
                  child_first_day, child_first_plat, child_first_chan, rel_chan,
@@ -776,7 +784,10 @@ def contact_step(seed, day, n_children, start, deg, nbr, emask, echan, erel,
                 r = erel[a]
                 if r >= 0 and rel_exit[r] == EXIT_NONE:
                     # ---- grooming step (u is the child, v the offender) ----
-                    if u01(seed, day, K_OFF_INTERACT, r, 0) >= off_interact:
+                    # draws are keyed by the pair, not by the relationship's running id, so
+                    # they stay aligned between scenarios that create relationships differently
+                    pk = pair_key(u, v)
+                    if u01(seed, day, K_OFF_INTERACT, pk, 0) >= off_interact:
                         continue
                     chunk_counts[c, 0] += 1  # offender-child interactions
                     o_i = node_off_index[v]
@@ -786,32 +797,32 @@ def contact_step(seed, day, n_children, start, deg, nbr, emask, echan, erel,
                     p_rel = rel_plat[r]
                     # detection (intervention): flag with the stage's sensitivity
                     if detect_on and plat_scanned[p_rel] and rel_flagged[r] < 0:
-                        if u01(seed, day, K_DETECT, r, s) < detect_sens[p_rel, s]:
+                        if u01(seed, day, K_DETECT, pk, s) < detect_sens[p_rel, s]:
                             rel_flagged[r] = day
-                    if u01(seed, day, K_GUARDIAN, r, 0) < guardian_daily * guardian_mult[u]:
-                        if u01(seed, day, K_GUARDIAN_ABANDON, r, 0) < guardian_abandon[u]:
+                    if u01(seed, day, K_GUARDIAN, pk, 0) < guardian_daily * guardian_mult[u]:
+                        if u01(seed, day, K_GUARDIAN_ABANDON, pk, 0) < guardian_abandon[u]:
                             rel_exit[r] = EXIT_GUARDIAN
                             rel_exit_day[r] = day
                             continue
-                    if u01(seed, day, K_DAILY_BLOCK, r, 0) < clamp01(daily_block * fb * block_mult[u]):
+                    if u01(seed, day, K_DAILY_BLOCK, pk, 0) < clamp01(daily_block * fb * block_mult[u]):
                         rel_exit[r] = EXIT_BLOCKED
                         rel_exit_day[r] = day
                         continue
-                    if u01(seed, day, K_DAILY_REPORT, r, 0) < clamp01(daily_report * fb * report_mult[u]):
+                    if u01(seed, day, K_DAILY_REPORT, pk, 0) < clamp01(daily_report * fb * report_mult[u]):
                         rel_exit[r] = EXIT_REPORTED
                         rel_exit_day[r] = day
                         continue
-                    if u01(seed, day, K_ABANDON, r, 0) < abandon_daily * (1.0 - off_persist[o_i]):
+                    if u01(seed, day, K_ABANDON, pk, 0) < abandon_daily * (1.0 - off_persist[o_i]):
                         rel_exit[r] = EXIT_ABANDONED
                         rel_exit_day[r] = day
                         continue
                     mult = mult_targeted if off_strategy[o_i] == 1 else mult_scatter
                     pa = advance[s] * mult * (1.0 + vuln_adv * (child_vuln[u] - vuln_mean) * 2.0)
                     pa *= 1.0 - lit_adv * (lit - 0.5) * 2.0
-                    if u01(seed, day, K_ADVANCE, r, s) >= clamp01(pa):
+                    if u01(seed, day, K_ADVANCE, pk, s) >= clamp01(pa):
                         continue
                     ns = s + 1
-                    if ns < N_STAGES and u01(seed, day, K_JUMP, r, s) < jump:
+                    if ns < N_STAGES and u01(seed, day, K_JUMP, pk, s) < jump:
                         ns = s + 2
                     if ns > N_STAGES:
                         ns = N_STAGES
@@ -824,21 +835,22 @@ def contact_step(seed, day, n_children, start, deg, nbr, emask, echan, erel,
                     chunk_counts[c, 1] += ns - s  # stage advances
                     if s < ST_ISOLATION <= ns and private_plat >= 0 and p_rel != private_plat:
                         if (acct[u, private_plat] and acct[v, private_plat]
-                                and u01(seed, day, K_MOVE, r, 0) < off_move[o_i]):
+                                and not banned_acct[v, private_plat]
+                                and u01(seed, day, K_MOVE, pk, 0) < off_move[o_i]):
                             rel_plat[r] = private_plat
                             rel_moved[r] = day  # the caller adds the platform to the tie
                             chunk_counts[c, 2] += 1
                     if s < ST_SEXUAL <= ns:
                         rel_offence[r] = day
                         chunk_counts[c, 3] += 1
-                        if (u01(seed, day, K_POLICE, r, 0) < police
-                                or u01(seed, day, K_TELL, r, 0) < tell * tell_police):
+                        if (u01(seed, day, K_POLICE, pk, 0) < police
+                                or u01(seed, day, K_TELL, pk, 0) < tell * tell_police):
                             rel_recorded[r] = day
                             chunk_counts[c, 4] += 1
-                        if u01(seed, day, K_SEXUAL_BLOCK, r, 0) < clamp01(sex_block * fb * block_mult[u]):
+                        if u01(seed, day, K_SEXUAL_BLOCK, pk, 0) < clamp01(sex_block * fb * block_mult[u]):
                             rel_exit[r] = EXIT_BLOCKED
                             rel_exit_day[r] = day
-                            if u01(seed, day, K_SEXUAL_REPORT, r, 0) < clamp01(sex_report * fb * report_mult[u]):
+                            if u01(seed, day, K_SEXUAL_REPORT, pk, 0) < clamp01(sex_report * fb * report_mult[u]):
                                 rel_exit[r] = EXIT_REPORTED
                             continue
                     if ns == N_STAGES:
@@ -856,8 +868,9 @@ def contact_step(seed, day, n_children, start, deg, nbr, emask, echan, erel,
                         if detect_on and plat_scanned[p]:
                             if u01(seed, day, K_FALSE_FLAG, u, v * 8 + p) < detect_fp:
                                 chunk_counts[c, 5] += 1
-                                # the adult end is the flagged account (or the higher id)
-                                fp_flags[u] = v
+                                # the higher id (the adult end, if any) is the flagged account;
+                                # one flag per node and day is kept (counted in full above)
+                                fp_flags[u] = np.int64(v) * 8 + p
 
 
 __all__ = [name for name in dir() if not name.startswith("__")]
@@ -869,7 +882,7 @@ __all__ = [name for name in dir() if not name.startswith("__")]
 
 _NUMBA_MODULE = None
 #: Functions compiled for the numba backend; helpers first (they are called by the kernels).
-JIT_FUNCTIONS = ("mix64", "u01", "poisson_from_u", "clamp01", "find_slot", "_append_half",
+JIT_FUNCTIONS = ("mix64", "u01", "poisson_from_u", "pair_key", "clamp01", "find_slot", "_append_half",
                  "_pdeg_add", "set_tie_mask", "insert_ties", "score_pair", "fof_candidates",
                  "candidate_score", "resolve_contacts")
 PARALLEL_FUNCTIONS = ("suggest", "outreach", "contact_step")

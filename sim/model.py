@@ -329,7 +329,8 @@ class GroomingModel(mesa.Model):
                 float(pl.suggestion_accept), float(self.cfg.grooming.offender_follows_suggested_child),
                 float(pl.age_homophily), float(pl.school_homophily), float(pl.contact_book),
                 float(self.cfg.grooming.accept_claimed_teen_multiplier), users,
-                ts.start, ts.deg, ts.nbr, ts.emask, ts.pdeg, pop.role, pop.age, pop.school,
+                ts.start, ts.deg, ts.nbr, ts.emask, ts.echan, ts.pdeg, pop.role, pop.age,
+                pop.school,
                 pop.acct, np.ascontiguousarray(sw.suggestible[:, p]), banned, self._claims_teen_node, self._tmin_node,
                 self._tmax_node, self._tout_node, pop.known_minor[:, p].copy(),
                 bool(sw.no_adult_child_suggestions[p]), int(sw.min_mutual_for_minors[p]),
@@ -490,7 +491,7 @@ class GroomingModel(mesa.Model):
             if not e:
                 continue
             if K.u01(self.seed, d, _k.K_RECONTACT, ci, oi) < g.recontact_after_block:
-                self.pending_recontacts.append((d + int(g.recontact_delay_days) + 1, oi, ci, pi, chi))
+                self.pending_recontacts.append((d + int(g.recontact_delay_days), oi, ci, pi, chi))
 
     # -- 6. organic ties -------------------------------------------------------------------
     def _organic(self, d):
@@ -556,7 +557,8 @@ class GroomingModel(mesa.Model):
             R["child"], R["off"], R["plat"], R["stage"], R["exit"], R["exit_day"], R["offence"],
             R["recorded"], R["flagged"], R["moved"], pop.strategy, pop.persistence,
             pop.move_propensity, pop.node_off_index, pop.literacy, pop.vulnerability,
-            self.vuln_mean, pop.acct, self.private_plat, self.g_params, self.advance,
+            self.vuln_mean, pop.acct, pop.banned_acct, self.private_plat, self.g_params,
+            self.advance,
             sw.detect_sens(), sw.guardian_mult, sw.guardian_abandon, sw.block_mult, sw.report_mult,
             self.child_first_day, self.child_first_plat, self.child_first_chan, R["chan"],
             counts, N_CHUNKS, fp,
@@ -583,8 +585,10 @@ class GroomingModel(mesa.Model):
                 self.K.set_tie_mask(ts.start, ts.deg, ts.nbr, ts.emask, ts.pdeg, c, o, new,
                                     self.n_platforms)
         # relationships that ended today: their ties go dormant; reports queue; recontacts
-        ended = np.nonzero((R["exit_day"][:n_rel] == d) & (R["start"][:n_rel] < d)
-                           | ((R["exit_day"][:n_rel] == d) & (R["stage"][:n_rel] >= _k.ST_ENGAGED)))[0]
+        # (declined first contacts have no tie; bans are handled in ban())
+        ended_today = (R["exit_day"][:n_rel] == d) & (R["exit"][:n_rel] != _k.EXIT_BANNED)
+        ended = np.nonzero(ended_today & ((R["start"][:n_rel] < d)
+                                          | (R["stage"][:n_rel] >= _k.ST_ENGAGED)))[0]
         rep = []
         for r in ended.tolist():
             c, o = int(R["child"][r]), int(R["off"][r])
@@ -613,12 +617,9 @@ class GroomingModel(mesa.Model):
                 self.enqueue_review(d, int(R["off"][r]), int(R["plat"][r]), rel=r,
                                     source="flag")
             m.add("detector_flags_true", int(flagged.size))
-            fpn = np.nonzero(fp >= 0)[0]
-            for u in fpn.tolist():
-                v = int(fp[u])
-                plats = np.nonzero(scanned & pop.acct[v])[0]
-                if plats.size:
-                    self.enqueue_review(d, v, int(plats[0]), source="flag")
+            for u in np.nonzero(fp >= 0)[0].tolist():
+                v, p = divmod(int(fp[u]), 8)
+                self.enqueue_review(d, v, p, source="flag")
 
     # -- 8. moderation ---------------------------------------------------------------------
     #: Review priority: children's reports first, then signals shared by other platforms, then
@@ -656,9 +657,9 @@ class GroomingModel(mesa.Model):
                             self.metrics.add("benign_accounts_banned", 1)
                         self.metrics.add("benign_accounts_reviewed", 1)
             backlog = sum(len(q) for q in self.review_queue[p])
-            self.review_carry[p] -= done
-            if backlog == 0:
-                self.review_carry[p] = min(self.review_carry[p], max(cap, 1))
+            # unused capacity does not pile up beyond one day's worth (reviewers do not bank time)
+            daily = pl.review_capacity_per_100k * sw.review_capacity_mult[p] * self.acct_users[p].size / 1e5
+            self.review_carry[p] = min(self.review_carry[p] - done, max(daily, 1.0))
             self.metrics.add("reviews", done)
             self.metrics.set_level(f"review_backlog_{name}", backlog)
 
@@ -680,10 +681,15 @@ class GroomingModel(mesa.Model):
             R["exit"][r] = _k.EXIT_BANNED
             R["exit_day"][r] = d
             self.metrics.add("exits_banned", 1)
+            # the relationship is over: its tie goes dormant on every platform
+            self.K.set_tie_mask(ts.start, ts.deg, ts.nbr, ts.emask, ts.pdeg, int(R["child"][r]),
+                                o_node, 0, self.n_platforms)
         # offences not yet recorded may be referred to the police
         g = self.cfg.grooming
+        # one referral draw per offence (keyed without the day): repeated bans add no chances
         for r in mine[(R["offence"][mine] >= 0) & (R["recorded"][mine] < 0)].tolist():
-            if self.K.u01(self.seed, d, _k.K_REFERRAL, r, 0) < g.ban_referral_to_police:
+            pk = int(R["child"][r]) * 2147483648 + o_node
+            if self.K.u01(self.seed, int(R["offence"][r]), _k.K_REFERRAL, pk, 0) < g.ban_referral_to_police:
                 R["recorded"][r] = d
                 self.metrics.add("recorded_offences", 1)
         # the account's ties lose this platform

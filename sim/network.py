@@ -11,7 +11,8 @@ Initial ties (all vectorised numpy, keyed random streams, so 10^6 agents build i
 
 A tie sits on each platform where both ends hold an account, with probability
 ``network.tie_on_platform`` (an offline tie mirrored online); ties on no platform are offline
-ties: they still feed the contact-book suggestion signal and carry offline interactions.
+ties: they feed the contact-book suggestion signal but carry no platform interactions (the
+contact step counts interactions on platforms only).
 
 :class:`TieStore` is the array form the kernels use; :meth:`TieStore.to_networkx` gives the
 networkx view.
