@@ -50,11 +50,37 @@ def tiny(*extra: str) -> list[str]:
     return [*TINY, *extra]
 
 
+_BASE_CFG = None
+
+
+def make_cfg(overrides: list[str]):
+    """The config ``load_config(overrides)`` would give, without composing it again.
+
+    Hydra composition takes about half a second; the tests need dozens of configs, so the
+    defaults are composed once and each override is parsed by Hydra's own override parser and
+    applied to a copy (same types, same closed structure; tests/test_config.py checks that the
+    result equals ``load_config``). The result is validated like ``load_config``'s.
+    """
+    global _BASE_CFG
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from omegaconf import OmegaConf
+
+    from sim.config import load_config, validate
+
+    if _BASE_CFG is None:
+        _BASE_CFG = load_config()
+    cfg = _BASE_CFG.copy()
+    for o in OverridesParser.create().parse_overrides(list(overrides)):
+        OmegaConf.update(cfg, o.key_or_group, o.value(), merge=True)
+    validate(cfg)
+    return cfg
+
+
 def run_model(overrides: list[str]):
     """Build and run a model with ``overrides``; return the finished model."""
     from sim.model import GroomingModel
 
-    return GroomingModel(overrides=list(overrides)).run(progress=False)
+    return GroomingModel(make_cfg(overrides)).run(progress=False)
 
 
 @pytest.fixture(scope="session")
