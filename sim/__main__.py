@@ -1,6 +1,6 @@
 """``python -m sim``: see sim/cli.py."""
 
-from sim.cli import main
+from sim.cli import entry
 
 if __name__ == "__main__":
-    main()
+    entry()

@@ -105,8 +105,53 @@ def main(cfg: DictConfig) -> dict | None:
     summary = model.summary()
     if cfg.print_summary:
         print(format_summary(summary, run_dir))
+    if cfg.report and hc.mode is not None and hc.mode.name == "MULTIRUN":
+        _mark_sweep(Path(hc.sweep.dir))
     return summary
 
 
+#: Environment variable naming a file where sweep jobs leave their sweep folder, so that the
+#: launching process can write the comparison report when every job has finished.
+MARKER_ENV = "SIM_SWEEP_MARKER"
+
+
+def _mark_sweep(sweep_dir: Path) -> None:
+    import json
+    import os
+
+    marker = os.environ.get(MARKER_ENV)
+    if not marker:
+        return
+    tmp = f"{marker}.{os.getpid()}"
+    Path(tmp).write_text(json.dumps({"sweep_dir": str(sweep_dir.resolve())}))
+    os.replace(tmp, marker)
+
+
+def entry() -> None:
+    """``python -m sim``: run Hydra, then (after a sweep with report=true) the comparison."""
+    import json
+    import os
+    import tempfile
+
+    fd, marker = tempfile.mkstemp(prefix="sim-sweep-", suffix=".json")
+    os.close(fd)
+    os.unlink(marker)
+    os.environ[MARKER_ENV] = marker
+    try:
+        main()
+    finally:
+        os.environ.pop(MARKER_ENV, None)
+    if os.path.exists(marker):
+        info = json.loads(Path(marker).read_text())
+        os.unlink(marker)
+        from sim.report import ReportError, build_report
+
+        print(f"\nall jobs finished; comparing scenarios in {info['sweep_dir']}\n")
+        try:
+            build_report(info["sweep_dir"])
+        except ReportError as e:
+            _fail(str(e))
+
+
 if __name__ == "__main__":
-    main()
+    entry()

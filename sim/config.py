@@ -310,6 +310,7 @@ class Config:
     progress: str = MISSING
     mesa_agents: str = MISSING
     print_summary: bool = MISSING
+    report: bool = MISSING
     population: PopulationConfig = field(default_factory=PopulationConfig)
     network: NetworkConfig = field(default_factory=NetworkConfig)
     platforms: dict[str, PlatformConfig] = MISSING

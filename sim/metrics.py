@@ -173,6 +173,11 @@ class Metrics:
             name: {s: int((chan[:, j] == c).sum()) for j, s in enumerate(STAGES)}
             for c, name in enumerate(CHANNELS)
         }
+        n_rel = int(m.n_rel[0])
+        off_plat = m.rel["plat"][:n_rel][m.rel["offence"][:n_rel] >= 0]
+        out["offences_by_platform"] = {
+            name: int((off_plat == p).sum()) for p, name in enumerate(m.platform_names)
+        }
         out["population_by_age_band"] = {b: int((band == i).sum()) for i, b in enumerate(AGE_BANDS)}
         # derived rates (shares of children; calibration targets in docs/ODD.md)
         n_sc = out["children_sexual_communication"]
@@ -189,7 +194,6 @@ class Metrics:
                 int((sc & (sex == 0)).sum()), n_sc),
             "recorded_share_of_offences": _ratio(out["recorded_offences"], out["offences"]),
         }
-        n_rel = int(m.n_rel[0])
         if pop.n_offenders:
             per_off = np.zeros(pop.n_offenders, np.int64)
             R = m.rel
