@@ -7,8 +7,9 @@ Examples::
     python -m sim backend=python population.n_children=500 days=30   # pure-Python reference
     python -m sim -m seed=1,2,3                     # a Hydra sweep (multirun)
 
-A user mistake (unknown key, wrong type, value out of range) ends with one message naming the
-key, the value and what is allowed, exit status 2, and no run folder.
+A user mistake ends with one message and no run folder: a value out of range names the key, the
+value and what is allowed (exit status 2); an unknown key or a wrong type gets Hydra's own
+message (exit status 1).
 """
 
 from __future__ import annotations
@@ -84,6 +85,9 @@ def main(cfg: DictConfig) -> dict | None:
     except ConfigError as e:
         _cleanup_empty(out_dir)
         _fail(str(e))
+    if out_dir.is_dir() and any(out_dir.iterdir()):
+        _fail(f"the run folder {out_dir} already holds files; choose another with "
+              "hydra.run.dir=PATH (a finished run is never overwritten)")
     from sim.model import GroomingModel
     from sim.results import write_run
 

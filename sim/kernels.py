@@ -660,16 +660,18 @@ def resolve_contacts(seed, day, a_off, a_child, a_plat, a_chan, a_child_initiate
     stranger acceptance scaled by literacy, vulnerability, a teen-claimed age and intervention
     multipliers) or declines, and a declining child may block and/or report (Thorn 2023). A
     child-initiated request (suggestion shown to the child) is accepted by the offender.
-    Writes relationship rows from ``n_rel[0]``; returns nothing (counts in out arrays).
+    Writes relationship rows from ``n_rel[0]``. ``out_accepted[i]``: the new relationship id if
+    accepted, -1 if declined, -2 if skipped (already tied).
     """
     n_a = a_off.shape[0]
     for i in range(n_a):
         o = a_off[i]
         c = a_child[i]
-        out_accepted[i] = -1
+        out_accepted[i] = -2  # skipped
         slot = find_slot(start, deg, nbr, c, o)
         if slot >= 0 and emask[slot] != 0:
             continue  # already tied (and so already in a relationship or a benign tie)
+        out_accepted[i] = -1  # declined, unless accepted below
         r = n_rel[0]
         n_rel[0] = r + 1
         rel_child[r] = c

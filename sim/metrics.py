@@ -163,14 +163,17 @@ class Metrics:
             lab: {s: int(reached[sex == i, j].sum()) for j, s in enumerate(STAGES)}
             for i, lab in enumerate(("girls", "boys"))
         }
-        plat = m.child_first_plat[:, 1:]
+        # platform and channel where the child was first contacted: each child is credited to
+        # one place for every stage, so each breakdown partitions the children and never
+        # increases along the chain (offences_by_platform says where offences happened)
+        first_plat = m.child_first_plat[:, 1]
         out["by_platform"] = {
-            name: {s: int((plat[:, j] == p).sum()) for j, s in enumerate(STAGES)}
+            name: {s: int(reached[first_plat == p, j].sum()) for j, s in enumerate(STAGES)}
             for p, name in enumerate(m.platform_names)
         }
-        chan = m.child_first_chan[:, 1:]
+        first_chan = m.child_first_chan[:, 1]
         out["by_channel"] = {
-            name: {s: int((chan[:, j] == c).sum()) for j, s in enumerate(STAGES)}
+            name: {s: int(reached[first_chan == c, j].sum()) for j, s in enumerate(STAGES)}
             for c, name in enumerate(CHANNELS)
         }
         n_rel = int(m.n_rel[0])

@@ -23,11 +23,12 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from types import SimpleNamespace
 from dataclasses import dataclass, field
 
 import mesa
 import numpy as np
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 from sim import kernels as _k
 from sim.agents import Child, Contact, Offender
@@ -95,6 +96,11 @@ class GroomingModel(mesa.Model):
             validate(cfg)
         super().__init__(rng=int(cfg.seed))
         self.cfg = cfg
+        # plain-Python copies of the sections read every day (OmegaConf access is slow)
+        self.g = SimpleNamespace(**OmegaConf.to_container(cfg.grooming, resolve=True))
+        self.nw = SimpleNamespace(**OmegaConf.to_container(cfg.network, resolve=True))
+        self.plat_cfg = [SimpleNamespace(**OmegaConf.to_container(cfg.platforms[n], resolve=True))
+                         for n in cfg.platforms]
         self.seed = int(cfg.seed)
         self.days = int(cfg.days)
         self.backend = str(cfg.backend)
@@ -137,7 +143,7 @@ class GroomingModel(mesa.Model):
     # ------------------------------------------------------------------------------------
     def _setup_platforms(self):
         P = self.n_platforms
-        pls = [self.cfg.platforms[n] for n in self.platform_names]
+        pls = self.plat_cfg
         # outreach features: search, location, livestream, game chat, visible connection lists
         self.plat_feature = np.zeros((P, 5), bool)
         for p, pl in enumerate(pls):
@@ -158,8 +164,8 @@ class GroomingModel(mesa.Model):
         self._sc_book = np.zeros((nch, n), np.uint8)
         self._sc_cand = np.zeros((nch, n), np.int64)
         self._stamp = 1
-        g = self.cfg.grooming
-        nw = self.cfg.network
+        g = self.g
+        nw = self.nw
         ip = np.zeros(len(CHANNELS))
         ip[_k.CH_HOUSEHOLD] = nw.interaction_household
         ip[_k.CH_SCHOOL] = nw.interaction_school
@@ -224,7 +230,7 @@ class GroomingModel(mesa.Model):
             min_mutual_for_minors=np.zeros(P, np.int64),
             accept_mult=np.ones(n), block_mult=np.ones(n), report_mult=np.ones(n),
             guardian_mult=np.ones(n),
-            guardian_abandon=np.full(n, float(self.cfg.grooming.guardian_abandon)),
+            guardian_abandon=np.full(n, float(self.g.guardian_abandon)),
             detect_platforms=np.zeros(P, bool),
             detect_base=np.zeros((P, len(STAGES) + 1)), detect_mult=np.ones(P),
             review_capacity_mult=np.ones(P), review_delay_mult=np.ones(P),
@@ -312,7 +318,7 @@ class GroomingModel(mesa.Model):
         benign_u, benign_w, benign_p = [], [], []
         att = []
         for p, name in enumerate(self.platform_names):
-            pl = self.cfg.platforms[name]
+            pl = self.plat_cfg[p]
             if not pl.suggestions or pl.suggestions_per_day == 0 or pl.served_share == 0:
                 continue
             users = self.acct_users[p]
@@ -326,9 +332,9 @@ class GroomingModel(mesa.Model):
             banned = pop.banned_acct[:, p]
             K.suggest(
                 self.seed, d, p, _rule_index(pl.suggestion_rule), k, n_served,
-                float(pl.suggestion_accept), float(self.cfg.grooming.offender_follows_suggested_child),
+                float(pl.suggestion_accept), float(self.g.offender_follows_suggested_child),
                 float(pl.age_homophily), float(pl.school_homophily), float(pl.contact_book),
-                float(self.cfg.grooming.accept_claimed_teen_multiplier), users,
+                float(self.g.accept_claimed_teen_multiplier), users,
                 ts.start, ts.deg, ts.nbr, ts.emask, ts.echan, ts.pdeg, pop.role, pop.age,
                 pop.school,
                 pop.acct, np.ascontiguousarray(sw.suggestible[:, p]), banned, self._claims_teen_node, self._tmin_node,
@@ -398,7 +404,7 @@ class GroomingModel(mesa.Model):
             self.seed, d, offs.astype(np.int64), pop.outreach_per_day,
             pop.strategy.astype(np.int64), pop.target_age_min.astype(np.int64),
             pop.target_age_max.astype(np.int64), pop.out_of_target_weight, pop.target_girls,
-            float(self.cfg.grooming.attempt_noticed), pop.area[offs].astype(np.int64), pop.acct,
+            float(self.g.attempt_noticed), pop.area[offs].astype(np.int64), pop.acct,
             pop.banned_acct, self.channel_w, self.plat_feature, pop.n_children, pop.area_lo,
             pop.area_hi, self.child_age, pop.sex, pop.vulnerability, pop.searchable,
             pop.location_shared, pop.livestreams, pop.dm_open, pop.lists_hidden, pop.known_minor,
@@ -448,7 +454,7 @@ class GroomingModel(mesa.Model):
         acc = np.full(n_a, -1, np.int64)
         blocked = np.zeros(n_a, np.int8)
         reported = np.zeros(n_a, np.int8)
-        g = self.cfg.grooming
+        g = self.g
         sw = self.switches
         r0 = int(self.n_rel[0])
         self.K.resolve_contacts(
@@ -464,7 +470,7 @@ class GroomingModel(mesa.Model):
         )
         r1 = int(self.n_rel[0])
         self.metrics.add("contacts", r1 - r0)
-        self.metrics.add("contacts_declined", int((acc < 0).sum()) if n_a else 0)
+        self.metrics.add("contacts_declined", int((acc == -1).sum()))
         self.metrics.add("blocks", int(blocked.sum()))
         self.metrics.add("reports", int(reported.sum()))
         a = acc >= 0
@@ -476,7 +482,7 @@ class GroomingModel(mesa.Model):
             self.metrics.add("ties_created_by_offender_contact", ins)
             self.metrics.add("ties_created_by_suggestion", int((ch[a] == _k.CH_SUGGESTION).sum()))
         # reports and blocks of declined contacts
-        rows = np.nonzero(acc < 0)[0]
+        rows = np.nonzero(acc == -1)[0]  # declined (-2: skipped, already tied)
         for i in rows[reported[rows] == 1]:
             self.enqueue_review(d, int(o[i]), int(p[i]))
         self._schedule_recontacts(
@@ -484,7 +490,7 @@ class GroomingModel(mesa.Model):
         )
 
     def _schedule_recontacts(self, d, o, c, p, ch, ended_by_child):
-        g = self.cfg.grooming
+        g = self.g
         K = self.K
         for oi, ci, pi, chi, e in zip(o.tolist(), c.tolist(), p.tolist(), ch.tolist(),
                                       ended_by_child.tolist()):
@@ -497,7 +503,7 @@ class GroomingModel(mesa.Model):
     def _organic(self, d):
         bu, bw, bp = self._benign_suggested
         nc = self.pop.n_children
-        lam = self.cfg.network.organic_ties_per_1000_per_day * nc / 1000.0
+        lam = self.nw.organic_ties_per_1000_per_day * nc / 1000.0
         rng = np.random.default_rng([self.seed, STREAM_DAILY_ORGANIC, d])
         m = int(rng.poisson(lam)) if lam > 0 else 0
         if m and nc > 1:
@@ -634,7 +640,7 @@ class GroomingModel(mesa.Model):
     def _moderation(self, d):
         pop, sw = self.pop, self.switches
         for p, name in enumerate(self.platform_names):
-            pl = self.cfg.platforms[name]
+            pl = self.plat_cfg[p]
             self.review_carry[p] += (pl.review_capacity_per_100k * sw.review_capacity_mult[p]
                                      * self.acct_users[p].size / 1e5)
             cap = int(self.review_carry[p])
@@ -685,7 +691,7 @@ class GroomingModel(mesa.Model):
             self.K.set_tie_mask(ts.start, ts.deg, ts.nbr, ts.emask, ts.pdeg, int(R["child"][r]),
                                 o_node, 0, self.n_platforms)
         # offences not yet recorded may be referred to the police
-        g = self.cfg.grooming
+        g = self.g
         # one referral draw per offence (keyed without the day): repeated bans add no chances
         for r in mine[(R["offence"][mine] >= 0) & (R["recorded"][mine] < 0)].tolist():
             pk = int(R["child"][r]) * 2147483648 + o_node

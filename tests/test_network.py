@@ -1,0 +1,155 @@
+"""The social graph: structure of the initial ties, integrity of the tie store, networkx view.
+
+Guards ``sim.network`` and ``sim.population`` as a user of ``model.graph`` would see them:
+every tie has a channel, platforms and a creation day; children's ties reflect their households
+and classes; node ids follow the documented layout (children first, offenders last); and the
+growable CSR stays consistent after a run adds, revives and ends ties (both halves of a tie agree,
+per-platform degrees are right, blocks do not overlap).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import SEEDS, make_cfg, small
+
+from sim import kernels as K
+from sim.config import CHANNELS
+from sim.model import GroomingModel
+from sim.population import KIND_PARENT
+
+OFFLINE = ("household", "school", "club", "adult_network")
+
+
+@pytest.fixture(scope="module")
+def built():
+    """A small world as built, before any day (initial ties only)."""
+    return GroomingModel(make_cfg(small("days=1")))
+
+
+@pytest.fixture(scope="module", params=SEEDS, ids=lambda s: f"seed{s}")
+def run(request, seed_runs):
+    return seed_runs[request.param]
+
+
+def test_every_tie_has_a_channel(run):
+    u, v, mask, day, chan, rel = run.ties.half_edges()
+    assert u.size > 0
+    assert ((chan >= 0) & (chan < len(CHANNELS))).all()
+    assert ((day >= 0) & (day <= run.day)).all()
+    # initial ties (day 0) come from social structure; later ones from online channels
+    offline = np.isin(chan, [CHANNELS.index(c) for c in OFFLINE])
+    assert (offline == (day == 0)).all()
+    assert (~offline).any()  # the run did add online ties
+
+
+def test_networkx_view_has_node_and_edge_attributes(run):
+    G = run.graph
+    pop = run.pop
+    assert G.number_of_nodes() == pop.n
+    roles = {"child": 0, "contact": 0, "offender": 0}
+    for i, d in G.nodes(data=True):
+        roles[d["role"]] += 1
+        assert isinstance(d["age"], int)
+        assert (8 <= d["age"] <= 17) == (d["role"] == "child"), (i, d)
+    assert roles == {"child": pop.n_children, "contact": pop.n_adults - pop.n_offenders,
+                     "offender": pop.n_offenders}
+    names = set(run.platform_names)
+    n_online = 0
+    for a, b, d in G.edges(data=True):
+        assert d["channel"] in CHANNELS
+        assert isinstance(d["platforms"], tuple) and set(d["platforms"]) <= names
+        assert 0 <= d["day"] <= run.day
+        n_online += d["channel"] not in OFFLINE
+        if d["channel"] not in OFFLINE:
+            assert d["platforms"], (a, b, d)  # an online tie without platform would be dormant
+    assert n_online > 0
+    # every tie is in the view except dormant ones (ended online ties)
+    u, v, m, day, chan, rel = run.ties.edges()
+    dormant = (m == 0) & ~np.isin(chan, [CHANNELS.index(c) for c in OFFLINE])
+    assert G.number_of_edges() == run.ties.n_ties - int(dormant.sum())
+    for a, b, mm in zip(u[:200].tolist(), v[:200].tolist(), m[:200].tolist()):
+        if G.has_edge(a, b):
+            want = tuple(n for p, n in enumerate(run.platform_names) if (mm >> p) & 1)
+            assert G.edges[a, b]["platforms"] == want
+
+
+def test_node_id_layout(built):
+    pop = built.pop
+    nc = pop.n_children
+    assert (pop.role[:nc] == K.ROLE_CHILD).all()
+    assert (pop.role[nc:] != K.ROLE_CHILD).all()
+    # offenders are the last ids
+    n_off = pop.n_offenders
+    assert n_off == round(pop.n_adults * 0.02) > 0
+    assert pop.offender_ids.tolist() == list(range(pop.n - n_off, pop.n))
+    assert (pop.role[pop.n - n_off:] == K.ROLE_OFFENDER).all()
+    assert (pop.role[nc: pop.n - n_off] == K.ROLE_CONTACT).all()
+    assert ((pop.age[:nc] >= 8) & (pop.age[:nc] <= 17)).all()
+    assert (pop.age[nc:] >= 18).all()
+
+
+def test_every_child_has_a_household_tie_to_a_parent(built):
+    pop = built.pop
+    nc = pop.n_children
+    u, v, m, day, chan, rel = built.ties.half_edges()
+    to_parent = (u < nc) & (chan == K.CH_HOUSEHOLD) & (pop.contact_kind[v] == KIND_PARENT)
+    has_parent = np.zeros(nc, bool)
+    has_parent[u[to_parent]] = True
+    assert has_parent.all()  # 1200 adults: enough for every household to have a parent
+    # the parent is of the child's own household
+    assert (pop.household[u[to_parent]] == pop.household[v[to_parent]]).all()
+    # and no offender is anyone's parent or relative at the start
+    off = pop.role == K.ROLE_OFFENDER
+    assert not (off[v] & (u < nc)).any()
+
+
+def test_school_ties_join_classmates_and_year_groups(built):
+    pop = built.pop
+    nc = pop.n_children
+    u, v, m, day, chan, rel = built.ties.edges()
+    sc = (chan == K.CH_SCHOOL) & (u < nc) & (v < nc)
+    assert sc.sum() > nc  # ~ (6 + 2) / 2 ties per child minus duplicates
+    # always the same school and year group ...
+    assert (pop.school[u[sc]] == pop.school[v[sc]]).all()
+    assert (pop.year_group[u[sc]] == pop.year_group[v[sc]]).all()
+    # ... and mostly the same class (class_friends_mean 6 vs year_friends_mean 2; a year-group
+    # draw lands in the same class about half the time here): expected share ~0.85
+    same_class = float((pop.class_id[u[sc]] == pop.class_id[v[sc]]).mean())
+    assert 0.7 < same_class < 0.97
+
+
+def test_tie_store_is_consistent_after_a_run(run):
+    ts = run.ties
+    n = ts.n
+    u, v, mask, day, chan, rel = ts.half_edges()
+    assert (u != v).all()
+    key = u.astype(np.int64) * n + v
+    assert np.unique(key).size == key.size  # no pair stored twice
+    # both halves of every tie exist and carry the same attributes
+    rkey = v.astype(np.int64) * n + u
+    a, b = np.argsort(key), np.argsort(rkey)
+    assert np.array_equal(key[a], rkey[b])
+    for arr in (mask, day, chan, rel):
+        assert np.array_equal(arr[a], arr[b])
+    # per-platform degrees match the masks
+    for p in range(ts.n_platforms):
+        on = ((mask >> p) & 1).astype(bool)
+        assert np.array_equal(ts.pdeg[:, p], np.bincount(u[on], minlength=n))
+    # slot blocks within the pool, used part within capacity, no overlap
+    assert (ts.deg <= ts.cap).all()
+    order = np.argsort(ts.start)
+    s, c = ts.start[order], ts.cap[order]
+    assert (s[1:] >= s[:-1] + c[:-1]).all()
+    assert int((ts.start + ts.cap).max()) <= int(ts.pool_used[0]) <= ts.nbr.shape[0]
+
+
+def test_active_relationships_live_on_a_tie(run):
+    ts = run.ties
+    rel = run.relationships()
+    active = rel[rel["exit_name"] == "active"]
+    assert len(active) > 0
+    for r, row in active.iterrows():
+        s = int(K.find_slot(ts.start, ts.deg, ts.nbr, int(row["child"]), int(row["off"])))
+        assert s >= 0 and ts.erel[s] == r and ts.emask[s] != 0, r
+        assert (int(ts.emask[s]) >> int(row["plat"])) & 1, r  # on the relationship's platform

@@ -1,0 +1,191 @@
+"""Friend-suggestion scores equal networkx's link-prediction functions.
+
+Guards the kernels behind "people you may know" (``sim.kernels.score_pair``,
+``fof_candidates`` and ``candidate_score``) in both backends: on random graphs stored in a
+:class:`sim.network.TieStore`, each rule gives networkx's number (common neighbours, Jaccard,
+Adamic-Adar, preferential attachment), only the ties on the platform in question count, and the
+candidates are exactly the friends-of-friends (plus the contact-book signal when it is on).
+Floats are compared with a relative tolerance of 1e-12: both sides compute the same sums, only
+possibly in another order.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import networkx as nx
+import numpy as np
+import pytest
+
+from sim import kernels as K
+from sim.config import RULES
+from sim.network import TieStore
+
+REL = 1e-12
+
+#: Random graphs: (nodes, edge probability, seed). Sparse, medium and dense; isolated nodes occur.
+GRAPHS = [(30, 0.08, 1), (30, 0.15, 2), (40, 0.1, 3), (25, 0.3, 4), (12, 0.6, 5)]
+
+
+@pytest.fixture(scope="module", params=["python", "numba"])
+def KM(request):
+    """The kernel namespace of each backend."""
+    return K if request.param == "python" else K.numba_module()
+
+
+def nx_score(rule: str, G: nx.Graph, u: int, v: int) -> float:
+    if rule == "common_neighbors":
+        return float(len(list(nx.common_neighbors(G, u, v))))
+    fn = {
+        "jaccard": nx.jaccard_coefficient,
+        "adamic_adar": nx.adamic_adar_index,
+        "preferential_attachment": nx.preferential_attachment,
+    }[rule]
+    ((_, _, s),) = fn(G, [(u, v)])
+    return float(s)
+
+
+def store(G: nx.Graph, masks=None, n_platforms: int = 1, chans=None) -> TieStore:
+    """A TieStore of G's edges; platform mask 1 on every tie unless ``masks`` is given.
+
+    Channels default to ``household`` (an offline structural tie when its mask is 0).
+    """
+    e = np.array(list(G.edges()), np.int64).reshape(-1, 2)
+    m = np.ones(len(e), np.uint8) if masks is None else np.asarray(masks, np.uint8)
+    c = np.full(len(e), K.CH_HOUSEHOLD, np.int8) if chans is None else np.asarray(chans, np.int8)
+    return TieStore(G.number_of_nodes(), n_platforms, e[:, 0], e[:, 1], m, c)
+
+
+def scratch(n: int):
+    return dict(mark=np.zeros(n, np.int64), cnt=np.zeros(n), aa=np.zeros(n),
+                book=np.zeros(n, np.uint8), cand=np.zeros(n, np.int64))
+
+
+def call(KM, name: str, **kw):
+    """Call kernel ``name`` of namespace KM with arguments by name (order from the source)."""
+    params = inspect.signature(getattr(K, name)).parameters
+    return getattr(KM, name)(*[kw[p] for p in params])
+
+
+def fof(KM, ts, u, p, sc, stamp, contact_book=0.0, acct=None, suggestible=None, banned=None):
+    n = ts.n
+    acct = np.ones((n, ts.n_platforms), bool) if acct is None else acct
+    suggestible = np.ones(n, bool) if suggestible is None else suggestible
+    banned = np.zeros(n, bool) if banned is None else banned
+    nc = call(KM, "fof_candidates", u=u, p=p, contact_book=contact_book, start=ts.start,
+              deg=ts.deg, nbr=ts.nbr, emask=ts.emask, echan=ts.echan, pdeg=ts.pdeg, acct=acct,
+              suggestible=suggestible, banned=banned, mark=sc["mark"], cnt=sc["cnt"],
+              aa=sc["aa"], book=sc["book"], cand=sc["cand"], stamp=stamp)
+    return [int(w) for w in sc["cand"][:nc]]
+
+
+def distance_two(G: nx.Graph, u: int) -> set[int]:
+    d = nx.single_source_shortest_path_length(G, u, cutoff=2)
+    return {w for w, k in d.items() if k == 2}
+
+
+@pytest.mark.parametrize("rule", RULES)
+@pytest.mark.parametrize("graph", GRAPHS, ids=lambda g: f"gnp{g[0]}-{g[1]}-s{g[2]}")
+def test_score_pair_equals_networkx(KM, rule, graph):
+    G = nx.gnp_random_graph(*graph)
+    ts = store(G)
+    r = RULES.index(rule)
+    n = G.number_of_nodes()
+    for u in range(n):
+        for v in range(u + 1, n):  # every pair, tied or not
+            got = call(KM, "score_pair", rule=r, start=ts.start, deg=ts.deg, nbr=ts.nbr,
+                       emask=ts.emask, pbit=np.uint8(1), pdeg=ts.pdeg, p=0, u=u, v=v)
+            assert got == pytest.approx(nx_score(rule, G, u, v), rel=REL, abs=0), (u, v)
+
+
+@pytest.mark.parametrize("graph", GRAPHS, ids=lambda g: f"gnp{g[0]}-{g[1]}-s{g[2]}")
+def test_candidates_are_friends_of_friends_with_networkx_scores(KM, graph):
+    G = nx.gnp_random_graph(*graph)
+    ts = store(G)
+    n = G.number_of_nodes()
+    sc = scratch(n)  # reused without clearing, as in the model (valid where mark == stamp)
+    for u in range(n):
+        cands = fof(KM, ts, u, 0, sc, stamp=2 * (u + 1))
+        assert len(cands) == len(set(cands))
+        assert set(cands) == distance_two(G, u)
+        for w in cands:
+            for rule in RULES:
+                got = call(KM, "candidate_score", rule=RULES.index(rule), u=u, w=w, p=0,
+                           cnt=sc["cnt"], aa=sc["aa"], pdeg=ts.pdeg)
+                assert got == pytest.approx(nx_score(rule, G, u, w), rel=REL, abs=0), (rule, u, w)
+
+
+def test_scores_count_only_ties_on_the_platform(KM):
+    """Two platforms: each score equals networkx's on the subgraph of ties on that platform."""
+    G = nx.gnp_random_graph(40, 0.2, seed=11)
+    rng = np.random.default_rng(11)
+    masks = rng.integers(0, 4, size=G.number_of_edges())  # offline, p0, p1 or both
+    ts = store(G, masks, n_platforms=2)
+    n = G.number_of_nodes()
+    for p in (0, 1):
+        Gp = nx.Graph()
+        Gp.add_nodes_from(range(n))
+        Gp.add_edges_from(e for e, m in zip(G.edges(), masks) if (m >> p) & 1)
+        assert [int(x) for x in ts.pdeg[:, p]] == [Gp.degree(i) for i in range(n)]
+        sc = scratch(n)
+        for u in range(n):
+            for rule in RULES:
+                for v in range(u + 1, n, 3):
+                    got = call(KM, "score_pair", rule=RULES.index(rule), start=ts.start,
+                               deg=ts.deg, nbr=ts.nbr, emask=ts.emask, pbit=np.uint8(1 << p),
+                               pdeg=ts.pdeg, p=p, u=u, v=v)
+                    assert got == pytest.approx(nx_score(rule, Gp, u, v), rel=REL, abs=0)
+            cands = fof(KM, ts, u, p, sc, stamp=2 * (u + 1))
+            assert set(cands) == distance_two(Gp, u)
+            for w in cands:
+                assert sc["cnt"][w] == len(list(nx.common_neighbors(Gp, u, w)))
+
+
+def test_candidates_exclude_banned_unsuggestible_and_accountless(KM):
+    G = nx.gnp_random_graph(40, 0.15, seed=21)
+    ts = store(G)
+    n = G.number_of_nodes()
+    rng = np.random.default_rng(21)
+    banned = rng.random(n) < 0.2
+    suggestible = rng.random(n) >= 0.2
+    acct = (rng.random(n) >= 0.2)[:, None]
+    allowed = {w for w in range(n) if acct[w, 0] and suggestible[w] and not banned[w]}
+    sc = scratch(n)
+    for u in range(n):
+        cands = fof(KM, ts, u, 0, sc, 2 * (u + 1), acct=acct, suggestible=suggestible,
+                    banned=banned)
+        # excluded people are never suggested, but still connect u to their friends
+        assert set(cands) == distance_two(G, u) & allowed
+        for w in cands:
+            assert sc["cnt"][w] == len(list(nx.common_neighbors(G, u, w)))
+
+
+def test_contact_book_adds_live_ties_not_on_the_platform(KM):
+    """With contact_book > 0, u's ties not on the platform are candidates (the contact book):
+    those on another platform and offline structural ones, but not dormant online ties (ended
+    by a block, report or ban: mask 0 and an online channel)."""
+    G = nx.gnp_random_graph(40, 0.15, seed=31)
+    rng = np.random.default_rng(31)
+    masks = rng.integers(0, 4, size=G.number_of_edges())  # offline/dormant, p0, p1 or both
+    chans = np.where(rng.random(G.number_of_edges()) < 0.5, K.CH_SCHOOL, K.CH_SEARCH)
+    ts = store(G, masks, n_platforms=2, chans=chans)
+    n = G.number_of_nodes()
+    G0 = nx.Graph()
+    G0.add_nodes_from(range(n))
+    G0.add_edges_from(e for e, m in zip(G.edges(), masks) if m & 1)
+    live = {frozenset(e) for e, m, c in zip(G.edges(), masks, chans)
+            if m != 0 or c == K.CH_SCHOOL}
+    sc = scratch(n)
+    n_book = 0
+    for u in range(n):
+        book = {v for v in G[u] if not G0.has_edge(u, v) and frozenset((u, v)) in live}
+        n_book += len(book)
+        cands = fof(KM, ts, u, 0, sc, 2 * (u + 1), contact_book=1.0)
+        assert set(cands) == distance_two(G0, u) | book
+        assert {w for w in cands if sc["book"][w] == 1} == book
+        for w in cands:
+            assert sc["cnt"][w] == len(list(nx.common_neighbors(G0, u, w)))
+        # without the contact book only friends-of-friends on the platform
+        cands0 = fof(KM, ts, u, 0, sc, 2 * (n + u + 1), contact_book=0.0)
+        assert set(cands0) == distance_two(G0, u)
+    assert n_book > 20  # the graph does exercise the contact book
