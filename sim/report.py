@@ -9,8 +9,9 @@ pairs each scenario's runs with the baseline's runs of the same seed (common ran
 and writes into ``SWEEP_DIR``:
 
 - ``comparison.csv``: per scenario and metric, the means, the paired difference from baseline
-  with its 95% t-interval, the relative change with its interval, and the paired and unpaired
-  standard errors of the difference (their ratio is the variance reduction of pairing);
+  with its 95% t-interval, the relative change (from the mean paired log ratio) with its
+  interval, and paired and unpaired standard errors (their ratio is the variance reduction of
+  pairing);
 - ``report.md`` and ``report.html`` (figures embedded): benefits and costs side by side;
 - ``figures/``: exposure over time with bands, a forest plot of effects, age bands, and the
   share of offences by platform per scenario.
@@ -146,6 +147,8 @@ class Effect:
     rel_high: float
     se_paired: float
     se_unpaired: float
+    se_log_paired: float
+    se_log_unpaired: float
 
 
 def effects(runs: list[Run], baseline: str = BASELINE) -> tuple[list[Effect], dict]:
@@ -175,11 +178,19 @@ def effects(runs: list[Run], baseline: str = BASELINE) -> tuple[list[Effect], di
             md = float(d.mean()) if n else math.nan
             se_p = float(d.std(ddof=1) / math.sqrt(n)) if n > 1 else math.nan
             se_u = float(math.sqrt(a.var(ddof=1) / n + b.var(ddof=1) / n)) if n > 1 else math.nan
-            h = _t95(n) * se_p if n > 1 else math.nan
-            rel = md / mb if mb else math.nan
+            t = _t95(n)
+            h = t * se_p if n > 1 else math.nan
+            # relative change from paired log ratios (effects of interventions are roughly
+            # proportional to the baseline level, which varies a lot between seeds); +0.5 keeps
+            # zero counts finite
+            la, lb = np.log(a + 0.5), np.log(b + 0.5)
+            lr = la - lb
+            ml = float(lr.mean()) if n else math.nan
+            sl_p = float(lr.std(ddof=1) / math.sqrt(n)) if n > 1 else math.nan
+            sl_u = float(math.sqrt(la.var(ddof=1) / n + lb.var(ddof=1) / n)) if n > 1 else math.nan
             out.append(Effect(sc, key, label, kind, n, float(a.mean()) if n else math.nan, mb, md,
-                              md - h, md + h, rel, (md - h) / mb if mb else math.nan,
-                              (md + h) / mb if mb else math.nan, se_p, se_u))
+                              md - h, md + h, math.expm1(ml), math.expm1(ml - t * sl_p),
+                              math.expm1(ml + t * sl_p), se_p, se_u, sl_p, sl_u))
     return out, missing
 
 
@@ -459,7 +470,8 @@ def _markdown(runs, effs, missing, incomplete, problems, baseline, figs, table) 
             e = idx[(sc, m)]
             cells.append(f"{_num(e.diff)} [{_num(e.diff_low)}, {_num(e.diff_high)}]")
         L.append(f"| {sc} | " + " | ".join(cells) + " |")
-    L += ["", "Benefits: relative change in children reaching the stage (or beyond) vs baseline. "
+    L += ["", "Benefits: relative change in children reaching the stage (or beyond) vs baseline "
+          "(geometric mean of the paired ratios, with a 95% t-interval on the log scale). "
           "Costs: mean absolute change per run (a fall in benign suggestion ties is the "
           "usability cost of switching suggestions off).", "",
           "## By age band (children reaching sexual communication)", "",
@@ -468,15 +480,19 @@ def _markdown(runs, effs, missing, incomplete, problems, baseline, figs, table) 
         cells = [f"{_pct(idx[(sc, f'by_age_band.{b}.sexual_communication')].rel)}" for b in AGE_BANDS]
         L.append(f"| {sc} | " + " | ".join(cells) + " |")
     L += ["", "## Variance reduction from pairing", "",
-          "Ratio of the unpaired to the paired standard error of the difference in children "
-          "reaching sexual communication (same runs; squared, it is how many times more runs "
-          "independent seeds would need for the same precision):", "",
-          "| scenario | SE paired | SE unpaired | ratio | runs saved (x) |", "|---|---|---|---|---|"]
+          "How much pairing by seed (common random numbers) narrows the interval of the effect on "
+          "children reaching sexual communication: standard errors from the same runs, paired "
+          "vs as if the seeds were independent, for the absolute difference and for the log "
+          "ratio behind the relative change. A ratio r means independent seeds would need r^2 "
+          "times as many runs for the same precision.", "",
+          "| scenario | SE diff, paired | SE diff, unpaired | ratio | SE log ratio, paired | "
+          "SE log ratio, unpaired | ratio |", "|---|---|---|---|---|---|---|"]
     for sc in scen:
         e = idx[(sc, "children_sexual_communication")]
-        ratio = e.se_unpaired / e.se_paired if e.se_paired else math.nan
-        L.append(f"| {sc} | {e.se_paired:.2f} | {e.se_unpaired:.2f} | {ratio:.2f} | "
-                 f"{ratio ** 2:.1f} |")
+        r1 = e.se_unpaired / e.se_paired if e.se_paired else math.nan
+        r2 = e.se_log_unpaired / e.se_log_paired if e.se_log_paired else math.nan
+        L.append(f"| {sc} | {e.se_paired:.2f} | {e.se_unpaired:.2f} | {r1:.1f} | "
+                 f"{e.se_log_paired:.3f} | {e.se_log_unpaired:.3f} | {r2:.1f} |")
     L += ["", "## What drives each result (enabled interventions and their knobs)", ""]
     for sc, items in _assumptions(runs).items():
         if sc == baseline:
