@@ -31,6 +31,40 @@ def _fail(message: str, code: int = 2) -> None:
     sys.exit(code)
 
 
+#: Keys that do not change a run's results (ignored when resuming).
+_PRESENTATION_KEYS = ("resume", "report", "print_summary", "progress")
+
+
+def _same_run(saved_config: Path, cfg: DictConfig) -> bool:
+    """True if the config saved in a run folder describes the same run as ``cfg``."""
+    import yaml
+    from omegaconf import OmegaConf
+
+    old = yaml.safe_load(saved_config.read_text())
+    new = OmegaConf.to_container(cfg, resolve=True)
+    for k in _PRESENTATION_KEYS:
+        old.pop(k, None)
+        new.pop(k, None)
+    return old == new
+
+
+class _Terminated(BaseException):
+    """Raised in the main thread when the process receives SIGTERM."""
+
+
+def _install_sigterm() -> None:
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def handler(signum, frame):
+        raise _Terminated()
+
+    signal.signal(signal.SIGTERM, handler)
+
+
 def _cleanup_empty(path: Path) -> None:
     try:
         if path.is_dir() and not any(path.iterdir()):
@@ -86,11 +120,25 @@ def main(cfg: DictConfig) -> dict | None:
         _cleanup_empty(out_dir)
         _fail(str(e))
     if out_dir.is_dir() and any(out_dir.iterdir()):
-        _fail(f"the run folder {out_dir} already holds files; choose another with "
-              "hydra.run.dir=PATH (a finished run is never overwritten)")
-    from sim.model import GroomingModel
-    from sim.results import write_run
+        from sim.results import is_complete, read_summary
 
+        done = is_complete(out_dir)
+        if cfg.resume and done and _same_run(out_dir / "config.yaml", cfg):
+            print(f"resume: {out_dir} is complete with the same config; skipped", file=sys.stderr)
+            if cfg.report and hc.mode is not None and hc.mode.name == "MULTIRUN":
+                _mark_sweep(Path(hc.sweep.dir))
+            return read_summary(out_dir)
+        if cfg.resume and done:
+            _fail(f"resume: {out_dir} holds a finished run with a different config; use a new "
+                  "sweep folder (hydra.sweep.dir=...) or remove that run")
+        _fail(f"the run folder {out_dir} already holds files; choose another with "
+              "hydra.run.dir=PATH (a finished run is never overwritten), or resume=true to "
+              "skip finished jobs of a sweep")
+    from sim.model import GroomingModel
+    from sim.results import remove_stale_partials, write_run
+
+    remove_stale_partials(out_dir)
+    _install_sigterm()
     try:
         model = GroomingModel(cfg)
         model.run()
@@ -101,8 +149,12 @@ def main(cfg: DictConfig) -> dict | None:
         _fail(str(e))
     except KeyboardInterrupt:
         _cleanup_empty(out_dir)
-        print("interrupted: no run folder was written", file=sys.stderr)
+        print(f"interrupted: nothing was written to {out_dir}", file=sys.stderr)
         sys.exit(130)
+    except _Terminated:
+        _cleanup_empty(out_dir)
+        print(f"terminated (SIGTERM): nothing was written to {out_dir}", file=sys.stderr)
+        sys.exit(143)
     except BaseException:
         _cleanup_empty(out_dir)
         raise

@@ -14,6 +14,7 @@ error rather than a silent second default.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -311,6 +312,7 @@ class Config:
     mesa_agents: str = MISSING
     print_summary: bool = MISSING
     report: bool = MISSING
+    resume: bool = MISSING
     population: PopulationConfig = field(default_factory=PopulationConfig)
     network: NetworkConfig = field(default_factory=NetworkConfig)
     platforms: dict[str, PlatformConfig] = MISSING
@@ -487,8 +489,12 @@ def validate(cfg: DictConfig | Config) -> None:
             raise ConfigError(f"grooming.{name}", getattr(g, name), "an integer >= 0")
 
     _validate_interventions(c)
-    if c.scenario.name in ("", None):
-        raise ConfigError("scenario.name", c.scenario.name, "a non-empty scenario name")
+    name = c.scenario.name
+    if not name or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}", name) or ".." in name:
+        # the name becomes part of run folder names: it must not be able to leave the folder
+        raise ConfigError("scenario.name", name,
+                          "1-64 letters, digits, '_', '-' or '.', starting with a letter or digit, "
+                          "without '..'")
 
 
 def _validate_interventions(c) -> None:

@@ -94,6 +94,9 @@ class GroomingModel(mesa.Model):
             cfg = load_config(overrides)
         else:
             validate(cfg)
+        from sim.guard import check_memory
+
+        check_memory(cfg, _mesa_agents_wanted(cfg))
         super().__init__(rng=int(cfg.seed))
         self.cfg = cfg
         # plain-Python copies of the sections read every day (OmegaConf access is slow)
@@ -238,8 +241,7 @@ class GroomingModel(mesa.Model):
         )
 
     def _make_agents(self):
-        mode = self.cfg.mesa_agents
-        make = mode == "on" or (mode == "auto" and self.pop.n <= MESA_AGENTS_AUTO_LIMIT)
+        make = _mesa_agents_wanted(self.cfg)
         self.mesa_agents_created = bool(make)
         if not make:
             return
@@ -739,6 +741,11 @@ class GroomingModel(mesa.Model):
 
 _EXIT_NAMES = ("active", "declined", "blocked", "reported", "guardian", "abandoned", "banned",
                "completed")
+
+
+def _mesa_agents_wanted(cfg) -> bool:
+    n = cfg.population.n_children + cfg.population.n_adults
+    return cfg.mesa_agents == "on" or (cfg.mesa_agents == "auto" and n <= MESA_AGENTS_AUTO_LIMIT)
 
 
 def _rule_index(name: str) -> int:

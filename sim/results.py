@@ -125,11 +125,18 @@ def write_run(model, out_dir: str | os.PathLike, overrides: list[str] | None = N
     return final
 
 
+def remove_stale_partials(out_dir: str | os.PathLike) -> None:
+    """Remove hidden partial folders of earlier, interrupted attempts at this run folder."""
+    final = Path(out_dir)
+    if final.parent.is_dir():
+        for p in final.parent.glob(f".{final.name}.partial-*"):
+            shutil.rmtree(p, ignore_errors=True)
+
+
 def is_complete(run_dir: str | os.PathLike) -> bool:
     """True if ``run_dir`` holds every file of a finished run."""
     d = Path(run_dir)
-    return all((d / f).is_file() for f in RUN_FILES if f != "figures/exposure.png") and (
-        d / "summary.json").stat().st_size > 0
+    return all((d / f).is_file() for f in RUN_FILES) and (d / "summary.json").stat().st_size > 0
 
 
 def read_summary(run_dir: str | os.PathLike) -> dict:
