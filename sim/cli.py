@@ -183,11 +183,104 @@ def _mark_sweep(sweep_dir: Path) -> None:
     os.replace(tmp, marker)
 
 
+GROUPS = ("population", "network", "platforms", "grooming", "interventions", "scenario",
+          "experiment")
+
+
+def _schema_keys() -> dict[str, object]:
+    """Every public dotted key of the config (platform and intervention names expanded)."""
+    import dataclasses
+    import typing
+
+    import yaml
+
+    from sim.config import Config, PlatformConfig
+
+    keys: dict[str, object] = {}
+
+    def walk(cls, prefix):
+        hints = typing.get_type_hints(cls)
+        for f in dataclasses.fields(cls):
+            t = hints[f.name]
+            path = f"{prefix}{f.name}"
+            if dataclasses.is_dataclass(t):
+                keys[path] = t
+                walk(t, path + ".")
+            elif f.name == "platforms" and prefix == "":
+                keys[path] = dict
+                names = yaml.safe_load((CONF_DIR / "platforms" / "default.yaml").read_text())
+                for name in names:
+                    keys[f"platforms.{name}"] = PlatformConfig
+                    walk(PlatformConfig, f"platforms.{name}.")
+            else:
+                keys[path] = t
+
+    walk(Config, "")
+    return keys
+
+
+def precheck(argv: list[str]) -> str | None:
+    """Check command-line overrides against the schema before Hydra composes anything.
+
+    Returns an error message for an unknown key, an unknown group choice or an attempt to add
+    keys with '+' (the configuration is closed), with the closest valid names; None if fine.
+    Malformed overrides are left to Hydra's parser, whose message points at the problem.
+    """
+    import difflib
+
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    args = [a for a in argv if not a.startswith("-")]
+    try:
+        parsed = OverridesParser.create().parse_overrides(args)
+    except Exception:  # noqa: BLE001 - Hydra reports the parse error itself
+        return None
+    keys = None
+    for o in parsed:
+        key = o.key_or_group
+        if key.startswith("hydra"):
+            continue
+        if o.is_add() or o.is_force_add() or o.is_delete():
+            return (f"'{o.input_line}': the configuration is closed, keys cannot be added or "
+                    f"removed with '+', '++' or '~'; set an existing key instead, e.g. "
+                    f"{key.lstrip('+~')}=VALUE (list them with: python -m sim --cfg job)")
+        if key in GROUPS:  # a config-group choice, e.g. scenario=nspcc_package
+            choices = sorted(p.stem for p in (CONF_DIR / key).glob("*.yaml"))
+            try:
+                values = list(o.sweep_string_iterator()) if o.is_sweep_override() else [o.value()]
+            except Exception:  # noqa: BLE001 - ranges etc.: let Hydra check them
+                values = []
+            for v in values:
+                if str(v) not in choices:
+                    close = difflib.get_close_matches(str(v), choices, n=3)
+                    hint = f"; did you mean {' or '.join(close)}?" if close else ""
+                    return f"unknown {key} '{v}'{hint} (choices: {', '.join(choices)})"
+            continue
+        if keys is None:
+            keys = _schema_keys()
+        if key in keys:
+            continue
+        if key.rsplit(".", 1)[-1].isdigit() and key.rsplit(".", 1)[0] in keys:
+            continue  # list element, e.g. population.literacy_by_age.0
+        close = difflib.get_close_matches(key, list(keys), n=3, cutoff=0.75)
+        hint = f"; did you mean {' or '.join(close)}?" if close else ""
+        parent = key.rsplit(".", 1)[0] if "." in key else ""
+        if not close and parent in keys:
+            near = sorted(k for k in keys if k.startswith(parent + ".") and k.count(".") == key.count("."))
+            hint = f"; keys under {parent}: {', '.join(k.rsplit('.', 1)[-1] for k in near)}"
+        return f"unknown config key '{key}'{hint}"
+    return None
+
+
 def entry() -> None:
     """``python -m sim``: run Hydra, then (after a sweep with report=true) the comparison."""
     import json
     import os
     import tempfile
+
+    problem = precheck(sys.argv[1:])
+    if problem:
+        _fail(problem)
 
     fd, marker = tempfile.mkstemp(prefix="sim-sweep-", suffix=".json")
     os.close(fd)
