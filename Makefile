@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test setup bench lint clean
+.PHONY: run single test setup bench lint clean
 
 setup: $(STAMP)
 
@@ -16,7 +16,13 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
+# The main job: every scenario against baseline_2019 over paired seeds, with the effect table,
+# report.md/html and figures written into results/sweeps/compare_scenarios_<time>/.
 run: $(STAMP)
+	$(PY) -m sim -m experiment=compare_scenarios
+
+# One simulation of the default world (10,000 children, one year) into results/runs/.
+single: $(STAMP)
 	$(PY) -m sim
 
 test: $(STAMP)
