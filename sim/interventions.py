@@ -102,7 +102,7 @@ class AIDetection(Intervention):
 
     A day's offender-child conversation at stage s is flagged with probability
     ``sensitivity x stage_weights[s]`` once s has reached the stage set by ``detection_delay``
-    (0: from engagement; 1: only at the last stage); each benign interaction on a scanned
+    (0: from engagement; 1: only at the image stage); each benign interaction on a scanned
     platform is wrongly flagged with ``false_positive_rate``. Encrypted platforms are never
     scanned, whatever ``platforms`` says.
     """
@@ -111,7 +111,10 @@ class AIDetection(Intervention):
         sw = model.switches
         sw.detect_on = True
         sw.detect_fp = float(self.params["false_positive_rate"])
-        first = _k.ST_ENGAGED + int(np.floor(self.params["detection_delay"] * (len(STAGES) - 2) + 0.5))
+        # a relationship can be scanned at stages engaged .. image (reaching the last stage ends
+        # it): detection_delay 0 flags from engagement, 1 only at the image stage
+        scannable = _k.ST_IMAGE - _k.ST_ENGAGED
+        first = _k.ST_ENGAGED + int(np.floor(self.params["detection_delay"] * scannable + 0.5))
         w = self.params["stage_weights"]
         for p in self.platform_indices(model):
             sw.detect_platforms[p] = True

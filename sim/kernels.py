@@ -409,8 +409,8 @@ def candidate_score(rule, u, w, p, cnt, aa, pdeg):
 
 def suggest(seed, day, p, rule, k, n_served, accept, offender_follow, age_h, school_h,
             contact_book, claimed_teen_mult, acct_users, start, deg, nbr, emask, echan, pdeg, role,
-            age, school, acct, suggestible, banned, claims_teen, target_min, target_max,
-            out_of_range_w, known_minor_p, no_adult_child, min_mutual_minor, out_u, out_w, out_kind, n_chunks,
+            age, school, acct, suggestible, banned, accept_mult, claims_teen, target_min,
+            target_max, out_of_range_w, known_minor_p, no_adult_child, min_mutual_minor, out_u, out_w, out_kind, n_chunks,
             stamp_base, sc_mark, sc_cnt, sc_aa, sc_book, sc_cand):
     """Friend suggestions on platform ``p`` for one day ("people you may know").
 
@@ -511,7 +511,7 @@ def suggest(seed, day, p, rule, k, n_served, accept, offender_follow, age_h, sch
                         pr *= out_of_range_w[u]
                 elif ru == ROLE_CHILD and rw == ROLE_OFFENDER:
                     kind = PROP_CHILD_TO_OFFENDER
-                    pr = accept * (claimed_teen_mult if claims_teen[w] else 1.0)
+                    pr = accept * (claimed_teen_mult if claims_teen[w] else 1.0) * accept_mult[u]
                 elif ru == ROLE_OFFENDER or rw == ROLE_OFFENDER:
                     pr = 0.0  # offenders do not build benign adult ties through suggestions
                 if r < pr:

@@ -51,6 +51,7 @@ COUNTERS = (
     "benign_interactions",
     "shared_signals",
     "bans_via_sharing",
+    "bans_via_review",
 )
 LEVELS = ("active_relationships", "active_offenders")
 
@@ -209,7 +210,8 @@ class Metrics:
                 "max": int(per_off.max()),
             }
         out["mean_days_report_to_ban"] = (
-            round(tot["days_report_to_ban_total"] / tot["bans"], 3) if tot["bans"] else None
+            round(tot["days_report_to_ban_total"] / tot["bans_via_review"], 3)
+            if tot["bans_via_review"] else None
         )
         return out
 

@@ -155,6 +155,11 @@ def effects(runs: list[Run], baseline: str = BASELINE) -> tuple[list[Effect], di
     """Paired effects of every scenario against ``baseline``; also missing-pair information."""
     by = {}
     for r in runs:
+        if r.seed in by.get(r.scenario, {}):
+            raise ReportError(
+                f"two runs of scenario '{r.scenario}' with seed {r.seed} "
+                f"({by[r.scenario][r.seed].path.name}, {r.path.name}); a comparison pairs one run "
+                "per scenario and seed: remove one, or report the sweeps separately")
         by.setdefault(r.scenario, {})[r.seed] = r
     if baseline not in by:
         raise ReportError(
@@ -233,9 +238,10 @@ def effect_table(effs: list[Effect]) -> str:
         for m in COST_HEADLINE:
             cells.append(_num(idx[(sc, m)].diff).rjust(18))
         lines.append(f"{sc:<27}" + "".join(cells))
-    n = effs[0].n_pairs if effs else 0
-    lines.append(f"(paired with baseline by seed, n = {n} pairs; benefits: relative change with 95% "
-                 "interval; costs: mean absolute change per run)")
+    ns = sorted({e.n_pairs for e in effs})
+    n = f"{ns[0]}" if len(ns) == 1 else f"{ns[0]}-{ns[-1]}"
+    lines.append(f"(paired with baseline by seed, n = {n} pairs per scenario; benefits: relative "
+                 "change with 95% interval; costs: mean absolute change per run)")
     return "\n".join(lines)
 
 
