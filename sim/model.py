@@ -536,7 +536,6 @@ class GroomingModel(mesa.Model):
         key = lo_ * self.pop.n + hi_
         _, first = np.unique(key, return_index=True)
         first.sort()
-        ins_before = self.ties.n_ties
         is_sugg = chan[first] == _k.CH_SUGGESTION
         n_s = self.ties.insert(
             self.K, lo_[first][is_sugg], hi_[first][is_sugg],
@@ -548,7 +547,6 @@ class GroomingModel(mesa.Model):
             (np.int64(1) << tp[first][~is_sugg]).astype(np.uint8), chan[first][~is_sugg],
             np.full(int((~is_sugg).sum()), -1, np.int32), d,
         )
-        del ins_before
         self.metrics.add("ties_created_by_suggestion", n_s)
         self.metrics.add("ties_created_benign_by_suggestion", n_s)
         self.metrics.add("ties_created_organic", n_o)
