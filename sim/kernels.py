@@ -132,6 +132,7 @@ _S27 = np.uint64(27)
 _S31 = np.uint64(31)
 _S11 = np.uint64(11)
 _INV53 = 1.0 / 9007199254740992.0
+_TWO32 = np.uint64(4294967296)
 
 
 def mix64(x):
@@ -141,13 +142,32 @@ def mix64(x):
     return x ^ (x >> _S31)
 
 
-def u01(seed, day, kind, a, b):
-    """Uniform [0, 1) number keyed by (seed, day, kind, a, b); all arguments integers >= 0."""
+def day_key(seed, day, kind):
+    """The part of a random key shared by every draw of one decision kind on one day."""
     x = mix64(np.uint64(seed) * _GOLDEN + np.uint64(day))
-    x = mix64(x ^ (np.uint64(kind) * _KIND))
-    x = mix64(x + np.uint64(a))
+    return mix64(x ^ (np.uint64(kind) * _KIND))
+
+
+def u01_key(dk, a, b):
+    """Uniform [0, 1) keyed by a day key (:func:`day_key`) and two integers >= 0."""
+    x = mix64(dk + np.uint64(a) * _GOLDEN)
     x = mix64(x + np.uint64(b))
     return np.float64(x >> _S11) * _INV53
+
+
+def u01_pair(dk, u, v):
+    """Uniform [0, 1) for a pair of node ids (< 2**32) with one mix: the hot-loop draw.
+
+    ``u * 2**32 + v`` is unique per pair and the multiply by an odd constant and the SplitMix64
+    finaliser are bijections, so distinct pairs never share a draw on the same day and kind.
+    """
+    x = mix64(dk + (np.uint64(u) * _TWO32 + np.uint64(v)) * _GOLDEN)
+    return np.float64(x >> _S11) * _INV53
+
+
+def u01(seed, day, kind, a, b):
+    """Uniform [0, 1) number keyed by (seed, day, kind, a, b); all arguments integers >= 0."""
+    return u01_key(day_key(seed, day, kind), a, b)
 
 
 def poisson_from_u(lam, u):
@@ -436,6 +456,7 @@ def suggest(seed, day, p, rule, k, n_served, accept, offender_follow, age_h, sch
     access dominates; see docs/performance.md).
     """
     n_acct = acct_users.shape[0]
+    dk_tie = day_key(seed, day, K_TIEBREAK)
     chunk = (n_served + n_chunks - 1) // n_chunks
     for c in prange(n_chunks):
         mark = sc_mark[c]
@@ -480,12 +501,15 @@ def suggest(seed, day, p, rule, k, n_served, accept, offender_follow, age_h, sch
                             continue
                     if min_mutual_minor > 0 and cnt[w] < min_mutual_minor:
                         continue
-                t = u01(seed, day, K_TIEBREAK, u, w)
-                # insertion into the top-k (descending score, then ascending tiebreak)
+                # insertion into the top-k (descending score, then ascending keyed tiebreak);
+                # the tiebreak is only drawn for candidates that can enter the list
+                if nt == k and s < top_s[k - 1]:
+                    continue
+                t = u01_pair(dk_tie, u, w)
                 if nt < k:
                     pos = nt
                     nt += 1
-                elif s > top_s[k - 1] or (s == top_s[k - 1] and t < top_t[k - 1]):
+                elif s > top_s[k - 1] or t < top_t[k - 1]:
                     pos = k - 1
                 else:
                     continue
@@ -755,6 +779,8 @@ def contact_step(seed, day, n_children, start, deg, nbr, emask, echan, erel,
     n = start.shape[0]
     n_plat = acct.shape[1]
     chunk = (n + n_chunks - 1) // n_chunks
+    dk_interact = day_key(seed, day, K_INTERACT)
+    dk_fp = day_key(seed, day, K_FALSE_FLAG)
     off_interact = g_params[0]
     jump = g_params[1]
     daily_block = g_params[2]
@@ -862,13 +888,13 @@ def contact_step(seed, day, n_children, start, deg, nbr, emask, echan, erel,
                 if r >= 0:
                     continue  # ended relationship: its tie is dormant until the caller clears it
                 # ---- benign interaction ----
-                if u01(seed, day, K_INTERACT, u, v) >= interact_p_by_chan[echan[a]]:
+                if u01_pair(dk_interact, u, v) >= interact_p_by_chan[echan[a]]:
                     continue
                 for p in range(n_plat):
                     if (m >> p) & 1:
                         chunk_counts[c, 8 + p] += 1
                         if detect_on and plat_scanned[p]:
-                            if u01(seed, day, K_FALSE_FLAG, u, v * 8 + p) < detect_fp:
+                            if u01_key(dk_fp, pair_key(u, v), p) < detect_fp:
                                 chunk_counts[c, 5] += 1
                                 # the higher id (the adult end, if any) is the flagged account;
                                 # one flag per node and day is kept (counted in full above)
@@ -884,7 +910,7 @@ __all__ = [name for name in dir() if not name.startswith("__")]
 
 _NUMBA_MODULE = None
 #: Functions compiled for the numba backend; helpers first (they are called by the kernels).
-JIT_FUNCTIONS = ("mix64", "u01", "poisson_from_u", "pair_key", "clamp01", "find_slot", "_append_half",
+JIT_FUNCTIONS = ("mix64", "day_key", "u01_key", "u01_pair", "u01", "poisson_from_u", "pair_key", "clamp01", "find_slot", "_append_half",
                  "_pdeg_add", "set_tie_mask", "insert_ties", "score_pair", "fof_candidates",
                  "candidate_score", "resolve_contacts")
 PARALLEL_FUNCTIONS = ("suggest", "outreach", "contact_step")
