@@ -21,7 +21,7 @@ from pathlib import Path
 import hydra
 from omegaconf import DictConfig
 
-from sim.config import CONF_DIR, STAGES, ConfigError, register_configs, validate
+from sim.config import CONF_DIR, STAGES, ConfigError, check_overrides, register_configs, validate
 
 register_configs()
 
@@ -52,17 +52,26 @@ class _Terminated(BaseException):
     """Raised in the main thread when the process receives SIGTERM."""
 
 
-def _install_sigterm() -> None:
+def _install_sigterm():
+    """Turn SIGTERM into an exception while a run is being built, run and written."""
     import signal
     import threading
 
     if threading.current_thread() is not threading.main_thread():
-        return
+        return None
 
     def handler(signum, frame):
         raise _Terminated()
 
-    signal.signal(signal.SIGTERM, handler)
+    return signal.signal(signal.SIGTERM, handler)
+
+
+def _restore_sigterm(previous) -> None:
+    import signal
+    import threading
+
+    if previous is not None and threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _cleanup_empty(path: Path) -> None:
@@ -119,6 +128,9 @@ def main(cfg: DictConfig) -> dict | None:
     except ConfigError as e:
         _cleanup_empty(out_dir)
         _fail(str(e))
+    except Exception as e:  # noqa: BLE001 - e.g. an interpolation that cannot be resolved
+        _cleanup_empty(out_dir)
+        _fail(f"the configuration cannot be resolved: {str(e).splitlines()[0]}")
     if out_dir.is_dir() and any(out_dir.iterdir()):
         from sim.results import is_complete, read_summary
 
@@ -138,7 +150,7 @@ def main(cfg: DictConfig) -> dict | None:
     from sim.results import remove_stale_partials, write_run
 
     remove_stale_partials(out_dir)
-    _install_sigterm()
+    previous = _install_sigterm()
     try:
         model = GroomingModel(cfg)
         model.run()
@@ -158,6 +170,8 @@ def main(cfg: DictConfig) -> dict | None:
     except BaseException:
         _cleanup_empty(out_dir)
         raise
+    finally:
+        _restore_sigterm(previous)
     summary = model.summary()
     if cfg.print_summary:
         print(format_summary(summary, run_dir))
@@ -183,102 +197,13 @@ def _mark_sweep(sweep_dir: Path) -> None:
     os.replace(tmp, marker)
 
 
-GROUPS = ("population", "network", "platforms", "grooming", "interventions", "scenario",
-          "experiment")
-
-
-def _schema_keys() -> dict[str, object]:
-    """Every public dotted key of the config (platform and intervention names expanded)."""
-    import dataclasses
-    import typing
-
-    import yaml
-
-    from sim.config import Config, PlatformConfig
-
-    keys: dict[str, object] = {}
-
-    def walk(cls, prefix):
-        hints = typing.get_type_hints(cls)
-        for f in dataclasses.fields(cls):
-            t = hints[f.name]
-            path = f"{prefix}{f.name}"
-            if dataclasses.is_dataclass(t):
-                keys[path] = t
-                walk(t, path + ".")
-            elif f.name == "platforms" and prefix == "":
-                keys[path] = dict
-                names = yaml.safe_load((CONF_DIR / "platforms" / "default.yaml").read_text())
-                for name in names:
-                    keys[f"platforms.{name}"] = PlatformConfig
-                    walk(PlatformConfig, f"platforms.{name}.")
-            else:
-                keys[path] = t
-
-    walk(Config, "")
-    return keys
-
-
-def precheck(argv: list[str]) -> str | None:
-    """Check command-line overrides against the schema before Hydra composes anything.
-
-    Returns an error message for an unknown key, an unknown group choice or an attempt to add
-    keys with '+' (the configuration is closed), with the closest valid names; None if fine.
-    Malformed overrides are left to Hydra's parser, whose message points at the problem.
-    """
-    import difflib
-
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-
-    args = [a for a in argv if not a.startswith("-")]
-    try:
-        parsed = OverridesParser.create().parse_overrides(args)
-    except Exception:  # noqa: BLE001 - Hydra reports the parse error itself
-        return None
-    keys = None
-    for o in parsed:
-        key = o.key_or_group
-        if key.startswith("hydra"):
-            continue
-        if o.is_add() or o.is_force_add() or o.is_delete():
-            return (f"'{o.input_line}': the configuration is closed, keys cannot be added or "
-                    f"removed with '+', '++' or '~'; set an existing key instead, e.g. "
-                    f"{key.lstrip('+~')}=VALUE (list them with: python -m sim --cfg job)")
-        if key in GROUPS:  # a config-group choice, e.g. scenario=nspcc_package
-            choices = sorted(p.stem for p in (CONF_DIR / key).glob("*.yaml"))
-            try:
-                values = list(o.sweep_string_iterator()) if o.is_sweep_override() else [o.value()]
-            except Exception:  # noqa: BLE001 - ranges etc.: let Hydra check them
-                values = []
-            for v in values:
-                if str(v) not in choices:
-                    close = difflib.get_close_matches(str(v), choices, n=3)
-                    hint = f"; did you mean {' or '.join(close)}?" if close else ""
-                    return f"unknown {key} '{v}'{hint} (choices: {', '.join(choices)})"
-            continue
-        if keys is None:
-            keys = _schema_keys()
-        if key in keys:
-            continue
-        if key.rsplit(".", 1)[-1].isdigit() and key.rsplit(".", 1)[0] in keys:
-            continue  # list element, e.g. population.literacy_by_age.0
-        close = difflib.get_close_matches(key, list(keys), n=3, cutoff=0.75)
-        hint = f"; did you mean {' or '.join(close)}?" if close else ""
-        parent = key.rsplit(".", 1)[0] if "." in key else ""
-        if not close and parent in keys:
-            near = sorted(k for k in keys if k.startswith(parent + ".") and k.count(".") == key.count("."))
-            hint = f"; keys under {parent}: {', '.join(k.rsplit('.', 1)[-1] for k in near)}"
-        return f"unknown config key '{key}'{hint}"
-    return None
-
-
 def entry() -> None:
     """``python -m sim``: run Hydra, then (after a sweep with report=true) the comparison."""
     import json
     import os
     import tempfile
 
-    problem = precheck(sys.argv[1:])
+    problem = check_overrides(sys.argv[1:])
     if problem:
         _fail(problem)
 
@@ -286,20 +211,26 @@ def entry() -> None:
     os.close(fd)
     os.unlink(marker)
     os.environ[MARKER_ENV] = marker
+    previous = _install_sigterm()
     try:
         main()
-    finally:
-        os.environ.pop(MARKER_ENV, None)
-    if os.path.exists(marker):
-        info = json.loads(Path(marker).read_text())
-        os.unlink(marker)
-        from sim.report import ReportError, build_report
+        if os.path.exists(marker):
+            info = json.loads(Path(marker).read_text())
+            os.unlink(marker)
+            from sim.report import ReportError, build_report
 
-        print(f"\nall jobs finished; comparing scenarios in {info['sweep_dir']}\n")
-        try:
-            build_report(info["sweep_dir"])
-        except ReportError as e:
-            _fail(str(e))
+            print(f"\nall jobs finished; comparing scenarios in {info['sweep_dir']}\n", flush=True)
+            try:
+                build_report(info["sweep_dir"])
+            except ReportError as e:
+                _fail(str(e))
+    except _Terminated:
+        print("terminated (SIGTERM): finished run folders are complete; rerun a sweep with "
+              "resume=true to finish it", file=sys.stderr)
+        sys.exit(143)
+    finally:
+        _restore_sigterm(previous)
+        os.environ.pop(MARKER_ENV, None)
 
 
 if __name__ == "__main__":

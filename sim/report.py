@@ -413,6 +413,10 @@ def build_report(sweep_dir: str | Path, baseline: str = BASELINE, allow_mixed: b
         raise ReportError("runs are not comparable (pass --allow-mixed to compare anyway):\n  "
                           + "\n  ".join(problems[:10]))
     effs, missing = effects(runs, baseline)
+    if not effs:
+        raise ReportError(f"only the baseline scenario '{baseline}' is in {sweep}: nothing to "
+                          "compare; sweep it together with other scenarios, e.g. "
+                          f"scenario={baseline},nspcc_package")
     write_csv(effs, sweep / "comparison.csv")
     figdir = sweep / "figures"
     figdir.mkdir(exist_ok=True)

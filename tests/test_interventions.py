@@ -276,9 +276,11 @@ def test_ai_detection_false_positives_follow_the_rate(run):
     assert total(with_fp, "false_positive_flags") > 0  # default rate 1e-4: observed ~30
     for m in no_fp + base:
         assert m.summary()["false_positive_flags"] == 0
-    # the true flags do not depend on the false-positive rate (same draws)
-    assert [m.metrics.totals()["detector_flags_true"] for m in no_fp] == \
-        [m.metrics.totals()["detector_flags_true"] for m in with_fp]
+    # true flags come from the same keyed draws with or without false positives; they differ
+    # only through the review queue (false flags share it and delay bans), so within 20%
+    a = sum(m.metrics.totals()["detector_flags_true"] for m in no_fp)
+    b = sum(m.metrics.totals()["detector_flags_true"] for m in with_fp)
+    assert a > 0 and abs(a - b) <= 0.2 * a
 
 
 def flags_on_messenger(m: GroomingModel) -> int:
