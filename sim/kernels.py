@@ -798,6 +798,7 @@ def contact_step(seed, day, n_children, start, deg, nbr, emask, echan, erel,
     mult_targeted = g_params[15]
     mult_scatter = g_params[16]
     for c in prange(n_chunks):
+        mask_hist = np.zeros(256, np.int64)
         lo = c * chunk
         hi = min(n, lo + chunk)
         for u in range(lo, hi):
@@ -890,15 +891,20 @@ def contact_step(seed, day, n_children, start, deg, nbr, emask, echan, erel,
                 # ---- benign interaction ----
                 if u01_pair(dk_interact, u, v) >= interact_p_by_chan[echan[a]]:
                     continue
-                for p in range(n_plat):
-                    if (m >> p) & 1:
-                        chunk_counts[c, 8 + p] += 1
-                        if detect_on and plat_scanned[p]:
+                mask_hist[m] += 1  # per-platform counts are expanded once per chunk
+                if detect_on:
+                    for p in range(n_plat):
+                        if (m >> p) & 1 and plat_scanned[p]:
                             if u01_key(dk_fp, pair_key(u, v), p) < detect_fp:
                                 chunk_counts[c, 5] += 1
                                 # the higher id (the adult end, if any) is the flagged account;
                                 # one flag per node and day is kept (counted in full above)
                                 fp_flags[u] = np.int64(v) * 8 + p
+        for mm in range(1, 256):
+            if mask_hist[mm] > 0:
+                for p in range(n_plat):
+                    if (mm >> p) & 1:
+                        chunk_counts[c, 8 + p] += mask_hist[mm]
 
 
 __all__ = [name for name in dir() if not name.startswith("__")]
