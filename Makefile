@@ -33,3 +33,7 @@ lint: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info
+
+# The benchmark suite (~20 min; BENCH_ARGS=--quick for ~5 min): results/benchmarks/.
+bench: $(STAMP)
+	$(PY) experiments/benchmarks/run_all.py $(BENCH_ARGS)

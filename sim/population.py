@@ -169,17 +169,16 @@ def build_population(cfg) -> tuple[Population, dict]:
 
     # households: shuffle children within a school and cut into groups (siblings share a school)
     household = np.full(n, -1, np.int32)
-    hh_sizes_all = []
+    extra_children = float(pc.household_children_mean) - 1.0  # read once: OmegaConf is slow
     next_hh = 0
     for s in range(n_schools):
         lo, hi = bounds[s], bounds[s + 1]
         ids = lo + rng.permutation(hi - lo)
         pos = 0
         while pos < ids.size:
-            size = 1 + rng.poisson(pc.household_children_mean - 1)
+            size = 1 + rng.poisson(extra_children)
             size = int(min(size, ids.size - pos))
             household[ids[pos: pos + size]] = next_hh
-            hh_sizes_all.append(size)
             next_hh += 1
             pos += size
     n_households = next_hh

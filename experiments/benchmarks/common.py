@@ -99,7 +99,8 @@ def run_child(args: list[str], timeout: float | None = None, env: dict | None = 
     """Run ``python args...`` and return its last stdout line parsed as JSON, plus its peak RSS.
 
     Peak memory comes from ``os.wait4`` (the rusage of exactly this child: ``ru_maxrss``, KiB on
-    Linux), so each size is measured on its own process. ``wall_seconds`` is the whole process.
+    Linux), so each size is measured on its own process, combined with the worker's per-phase
+    VmHWM (:func:`peak_of`). ``process_wall_seconds`` is the whole process.
     """
     e = dict(os.environ)
     e.setdefault("PYTHONHASHSEED", "0")
@@ -150,11 +151,22 @@ def run_child(args: list[str], timeout: float | None = None, env: dict | None = 
             except json.JSONDecodeError:
                 continue
     res["process_wall_seconds"] = round(wall, 3)
-    res["peak_rss_mb"] = round(ru.ru_maxrss / 1024.0, 1)
+    res["ru_maxrss_mb"] = round(ru.ru_maxrss / 1024.0, 1)
+    res["peak_rss_mb"] = peak_of(res)
     res["returncode"] = proc.returncode
     if proc.returncode != 0:
         res["error"] = err[-3000:]
     return res
+
+
+def peak_of(res: dict) -> float:
+    """Peak RSS of a child: the larger of ``ru_maxrss`` (os.wait4) and the per-phase VmHWM the
+    worker reports. Both are needed: the worker resets the high-water mark between phases
+    (``/proc/self/clear_refs``), which also lowers what the kernel reports as ``ru_maxrss``."""
+    vals = [res.get("ru_maxrss_mb")]
+    vals += [v for k, v in (res.get("peak_mb") or {}).items() if k != "rss_after_build"]
+    vals = [v for v in vals if v is not None]
+    return round(max(vals), 1) if vals else None
 
 
 def fmt_rate(x: float | None, unit: str = "") -> str:

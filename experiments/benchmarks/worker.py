@@ -100,7 +100,6 @@ def main(argv=None):
 
     t_imp = time.perf_counter()
     import numba
-    import numpy as np
 
     import sim.model as sm
     from sim.model import GroomingModel
