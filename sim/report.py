@@ -318,6 +318,10 @@ def fig_forest(effs: list[Effect], path: Path) -> Path:
                         label=dict((k, lab) for k, lab, _ in METRICS)[m] if i == 0 else None)
     ax.axvline(0, color="grey", lw=1)
     ax.set_xscale("symlog", linthresh=10)
+    vals = [v for e in effs if e.metric in COST_HEADLINE for v in (e.diff_low, e.diff_high, e.diff)
+            if not math.isnan(v)]
+    if vals:  # keep every point inside the frame (symlog limits do not pad)
+        ax.set_xlim(min(min(vals) * 2, -20), max(max(vals) * 2, 20))
     ax.set_yticks(range(len(scen)), scen, fontsize=8)
     ax.invert_yaxis()
     ax.set_xlabel("absolute change per run vs baseline (symlog; 95% paired interval)")
