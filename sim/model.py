@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from types import SimpleNamespace
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 import mesa
 import numpy as np

@@ -11,7 +11,6 @@ import re
 
 import pytest
 from conftest import make_cfg
-from hydra.errors import ConfigCompositionException
 from omegaconf import OmegaConf
 from omegaconf.errors import ConfigAttributeError
 
