@@ -125,6 +125,7 @@ class NetworkConfig:
     interaction_adult: float = MISSING
     interaction_online: float = MISSING
     capacity_slack: float = MISSING
+    builder: str = MISSING
 
 
 @dataclass
@@ -447,6 +448,11 @@ def validate(cfg: DictConfig | Config) -> None:
         )
 
     n = c.network
+    _choice("network.builder", n.builder, ("arrays", "networkx"))
+    if n.builder == "networkx" and p.n_children + p.n_adults > 200_000:
+        raise ConfigError("network.builder", n.builder,
+                          "'arrays' above 200,000 agents (the networkx builder is a reference for "
+                          "small worlds: minutes and gigabytes at 10^6 agents)")
     for name in _PROBS["network"].split():
         _prob(f"network.{name}", getattr(n, name))
     for name in (

@@ -34,7 +34,7 @@ from sim import kernels as _k
 from sim.agents import Child, Contact, Offender
 from sim.config import CHANNELS, STAGES, load_config, validate
 from sim.metrics import Metrics
-from sim.network import TieStore, build_initial_ties
+from sim.network import TieStore, build_initial_ties, build_initial_ties_networkx
 from sim.population import Population, build_population
 
 N_CHUNKS = 64  # work units of the parallel loops; results do not depend on it or on threads
@@ -112,7 +112,8 @@ class GroomingModel(mesa.Model):
         t0 = time.perf_counter()
         self.pop: Population
         self.pop, groups = build_population(cfg)
-        self.ties: TieStore = build_initial_ties(cfg, self.pop, groups)
+        builder = build_initial_ties if cfg.network.builder == "arrays" else build_initial_ties_networkx
+        self.ties: TieStore = builder(cfg, self.pop, groups)
         self.build_seconds = time.perf_counter() - t0
         self.platform_names = self.pop.platform_names
         self.n_platforms = len(self.platform_names)

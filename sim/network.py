@@ -292,3 +292,107 @@ def build_initial_ties(cfg, pop: Population, groups: dict) -> TieStore:
         on = acct[a, p] & acct[b, p] & (rng.random(a.size) < nw.tie_on_platform)
         mask |= (on.astype(np.uint8) << p)
     return TieStore(n, acct.shape[1], a, b, mask, ch, slack=nw.capacity_slack)
+
+
+def build_initial_ties_networkx(cfg, pop: Population, groups: dict) -> TieStore:
+    """The same social structure built with networkx generators: a reference for small worlds.
+
+    Households are complete graphs (``nx.complete_graph``); classmates, year groups, clubs and
+    adults of an area are ``nx.gnm_random_graph`` with as many edges as the array builder's
+    expected count (mean degree = the configured mean); teachers, coaches, relatives and parents
+    of friends follow the same rules as :func:`build_initial_ties`. Seeded from the model's
+    random stream, so the same config and seed give the same graph. It is slow (minutes at 10^6
+    agents, see docs/performance.md), which is why the array builder is the default;
+    ``tests/test_network.py`` checks both give the same structure statistics.
+    """
+    nw, pc = cfg.network, cfg.population
+    rng = rng_for(int(cfg.seed), STREAM_TIES + 100)
+    nc, n = pop.n_children, pop.n
+    g = nx.Graph()
+    g.add_nodes_from(range(n))
+
+    def seed():
+        return int(rng.integers(0, 2**31 - 1))
+
+    def random_group(members, mean, chan):
+        members = np.asarray(members)
+        k = len(members)
+        if k < 2 or mean <= 0:
+            return
+        m = min(int(round(k * mean / 2)), k * (k - 1) // 2)
+        h = nx.gnm_random_graph(k, m, seed=seed())
+        g.add_edges_from(((int(members[a]), int(members[b])) for a, b in h.edges()), channel=chan)
+
+    def add(a, b, chan):
+        if a != b and not g.has_edge(a, b):
+            g.add_edge(int(a), int(b), channel=chan)
+
+    hh = pop.household
+    for members in _groups_of(hh):
+        for a, b in nx.complete_graph(members).edges():
+            add(a, b, CH_HOUSEHOLD)
+    children_by_hh = {h: m[m < nc] for h, m in zip(*_keyed_groups(hh[:nc]), strict=True)}
+    keys = list(children_by_hh)
+    for r in range(groups["relative_start"], groups["relative_start"] + groups["n_relatives"]):
+        if keys:
+            for c in children_by_hh[keys[int(rng.integers(0, len(keys)))]]:
+                add(r, c, CH_HOUSEHOLD)
+    for members in _groups_of(pop.class_id[:nc]):
+        random_group(members, nw.class_friends_mean, CH_SCHOOL)
+    year_key = np.where(pop.school[:nc] >= 0, pop.school[:nc].astype(np.int64) * 10 + pop.year_group[:nc], -1)
+    for members in _groups_of(year_key):
+        random_group(members, nw.year_friends_mean, CH_SCHOOL)
+    t0, n_t, n_cls = groups["teacher_start"], groups["n_teachers"], groups["n_classes"]
+    n_class_teachers = min(n_t, n_cls)
+    for c in range(nc):
+        if pop.class_id[c] < n_class_teachers and rng.random() < 0.3:
+            add(t0 + int(pop.class_id[c]), c, CH_SCHOOL)
+    in_club = np.nonzero(rng.random(nc) < pc.club_membership)[0]
+    for area_members in _groups_of(pop.area[in_club]):
+        members = in_club[area_members]
+        rng.shuffle(members)
+        for i in range(0, len(members), pc.club_size):
+            club = members[i: i + pc.club_size]
+            random_group(club, nw.club_friends_mean, CH_CLUB)
+            coaches = n_t - n_class_teachers
+            if coaches > 0:
+                coach = t0 + n_class_teachers + (i // pc.club_size) % coaches
+                for c in club:
+                    add(coach, int(c), CH_CLUB)
+    adults = np.arange(nc, n)
+    for members in _groups_of(pop.area[adults]):
+        random_group(adults[members], 0.8 * nw.adult_friends_mean, CH_ADULT)
+    random_group(adults, 0.2 * nw.adult_friends_mean, CH_ADULT)
+    first_parent = {}
+    for i in range(groups["parent_start"], groups["parent_start"] + groups["n_parents"]):
+        first_parent.setdefault(int(hh[i]), i)
+    for a, b, d in list(g.edges(data=True)):
+        if d["channel"] == CH_SCHOOL and a < nc and b < nc and rng.random() < nw.parents_know_each_other:
+            pa, pb = first_parent.get(int(hh[a])), first_parent.get(int(hh[b]))
+            if pa is not None and pb is not None:
+                add(pa, pb, CH_ADULT)
+    e = np.array([(min(a, b), max(a, b), d["channel"]) for a, b, d in g.edges(data=True)],
+                 np.int64).reshape(-1, 3)
+    order = np.lexsort((e[:, 1], e[:, 0]))
+    e = e[order]
+    acct = pop.acct
+    mask = np.zeros(len(e), np.uint8)
+    for p in range(acct.shape[1]):
+        on = acct[e[:, 0], p] & acct[e[:, 1], p] & (rng.random(len(e)) < nw.tie_on_platform)
+        mask |= (on.astype(np.uint8) << p)
+    return TieStore(n, acct.shape[1], e[:, 0], e[:, 1], mask, e[:, 2].astype(np.int8),
+                    slack=nw.capacity_slack)
+
+
+def _keyed_groups(keys: np.ndarray):
+    """(group keys, member index arrays) of the non-negative keys, in key order."""
+    idx = np.nonzero(keys >= 0)[0]
+    order = idx[np.argsort(keys[idx], kind="stable")]
+    k = keys[order]
+    cut = np.nonzero(np.diff(k))[0] + 1
+    return [int(x) for x in k[np.r_[0, cut]]] if k.size else [], np.split(order, cut) if k.size else []
+
+
+def _groups_of(keys: np.ndarray):
+    """Member index arrays of each group (non-negative keys), in key order."""
+    return _keyed_groups(keys)[1]

@@ -153,3 +153,47 @@ def test_active_relationships_live_on_a_tie(run):
         s = int(K.find_slot(ts.start, ts.deg, ts.nbr, int(row["child"]), int(row["off"])))
         assert s >= 0 and ts.erel[s] == r and ts.emask[s] != 0, r
         assert (int(ts.emask[s]) >> int(row["plat"])) & 1, r  # on the relationship's platform
+
+
+def test_array_builder_matches_networkx_reference_statistics():
+    """The array-built graph (default, fast) has the structure of the networkx-built reference.
+
+    Same config and seed; the two use different random streams, so the comparison is
+    statistical. Tolerances: mean degree by role and tie counts by channel within 15% (the
+    array builder draws partners with replacement and drops repeats, about 10% fewer school
+    ties at these sizes); share of child-child ties within a class within 0.05; household ties
+    within 5% (households are identical, only relatives' ties are random).
+    """
+    import numpy as np
+
+    from sim.kernels import CH_ADULT, CH_CLUB, CH_HOUSEHOLD, CH_SCHOOL
+    from sim.model import GroomingModel
+
+    stats = {}
+    for builder in ("arrays", "networkx"):
+        m = GroomingModel(overrides=["population.n_children=3000", "population.n_adults=6000",
+                                     "days=1", "mesa_agents=off", f"network.builder={builder}"])
+        ts, pop = m.ties, m.pop
+        nc = pop.n_children
+        u, v, _, _, ch, _ = ts.edges()
+        cc = (u < nc) & (v < nc)
+        parent_tie = np.zeros(nc, bool)
+        hh_tie = (ch == CH_HOUSEHOLD) & (u < nc) & (pop.contact_kind[v] == 0)
+        parent_tie[u[hh_tie]] = True
+        stats[builder] = {
+            "child_degree": ts.deg[:nc].mean(),
+            "adult_degree": ts.deg[nc:].mean(),
+            "same_class": (pop.class_id[u[cc]] == pop.class_id[v[cc]]).mean(),
+            "by_channel": np.bincount(ch, minlength=CH_ADULT + 1)[[CH_HOUSEHOLD, CH_SCHOOL,
+                                                                   CH_CLUB, CH_ADULT]],
+            "children_with_parent": parent_tie.mean(),
+            "child_age_gap": np.abs(pop.age[u[cc]] - pop.age[v[cc]]).mean(),
+        }
+    a, x = stats["arrays"], stats["networkx"]
+    for key in ("child_degree", "adult_degree"):
+        assert abs(a[key] - x[key]) <= 0.15 * x[key], (key, a[key], x[key])
+    assert abs(a["same_class"] - x["same_class"]) <= 0.05
+    assert np.all(np.abs(a["by_channel"] - x["by_channel"]) <= 0.15 * x["by_channel"]), stats
+    assert abs(a["by_channel"][0] - x["by_channel"][0]) <= 0.05 * x["by_channel"][0]
+    assert a["children_with_parent"] == x["children_with_parent"] == 1.0
+    assert abs(a["child_age_gap"] - x["child_age_gap"]) <= 0.2
