@@ -650,6 +650,29 @@ def _type_problem(key: str, t, v) -> str | None:
     return f"{key} must be {what}, e.g. {key}={eg} (got {v!r})"
 
 
+#: Hydra's command-line flags that take a value (the value is not an override).
+_FLAGS_WITH_VALUE = {"--cfg", "-c", "--package", "-p", "--config-path", "-cp", "--config-name",
+                     "-cn", "--config-dir", "-cd", "--experimental-rerun"}
+_INFO_VALUES = {"all", "config", "defaults", "defaults-tree", "plugins", "searchpath"}
+
+
+def _override_args(argv: list[str]) -> list[str]:
+    """The overrides among command-line arguments (Hydra's flags and their values removed)."""
+    out, skip = [], False
+    for i, a in enumerate(argv):
+        if skip:
+            skip = False
+            continue
+        if a.startswith("-") and not a.startswith("-="):
+            if a in _FLAGS_WITH_VALUE:
+                skip = True
+            elif a in ("--info", "-i") and i + 1 < len(argv) and argv[i + 1] in _INFO_VALUES:
+                skip = True
+            continue
+        out.append(a)
+    return out
+
+
 def check_overrides(argv: list[str]) -> str | None:
     """Check command-line style overrides against the schema before anything is composed.
 
@@ -663,7 +686,7 @@ def check_overrides(argv: list[str]) -> str | None:
 
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
-    args = [a for a in argv if not a.startswith("-")]
+    args = _override_args(argv)
     for a in args:
         if a.startswith("~"):
             continue  # deletion: refused below with its own message

@@ -165,3 +165,11 @@ def test_second_run_into_a_used_folder_is_refused_cleanly(cli_run, tmp_path):
     assert "Traceback" not in proc.stderr + proc.stdout
     lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
     assert len(lines) == 1 and lines[0].startswith("error:") and str(run_dir) in lines[0]
+
+
+def test_hydra_flags_with_values_are_not_taken_for_overrides():
+    """`python -m sim --cfg job` prints the config (its value 'job' is not an override)."""
+    proc = subprocess.run([sys.executable, "-m", "sim", "--cfg", "job", "days=7"], cwd=PROJECT,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "days: 7" in proc.stdout and "seed:" in proc.stdout
