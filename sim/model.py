@@ -340,7 +340,7 @@ class GroomingModel(mesa.Model):
                 float(self.g.accept_claimed_teen_multiplier), users,
                 ts.start, ts.deg, ts.nbr, ts.emask, ts.echan, ts.pdeg, pop.role, pop.age,
                 pop.school,
-                pop.acct, np.ascontiguousarray(sw.suggestible[:, p]), banned, sw.accept_mult, self._claims_teen_node, self._tmin_node,
+                pop.acct[:, p] & sw.suggestible[:, p] & ~banned, sw.accept_mult, self._claims_teen_node, self._tmin_node,
                 self._tmax_node, self._tout_node, pop.known_minor[:, p].copy(),
                 bool(sw.no_adult_child_suggestions[p]), int(sw.min_mutual_for_minors[p]),
                 out_u, out_w, out_kind, self._sugg_chunks, self._stamp,

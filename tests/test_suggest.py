@@ -72,9 +72,10 @@ def fof(KM, ts, u, p, sc, stamp, contact_book=0.0, acct=None, suggestible=None, 
     acct = np.ones((n, ts.n_platforms), bool) if acct is None else acct
     suggestible = np.ones(n, bool) if suggestible is None else suggestible
     banned = np.zeros(n, bool) if banned is None else banned
+    elig = acct[:, p] & suggestible & ~banned
     nc = call(KM, "fof_candidates", u=u, p=p, contact_book=contact_book, start=ts.start,
-              deg=ts.deg, nbr=ts.nbr, emask=ts.emask, echan=ts.echan, pdeg=ts.pdeg, acct=acct,
-              suggestible=suggestible, banned=banned, mark=sc["mark"], cnt=sc["cnt"],
+              deg=ts.deg, nbr=ts.nbr, emask=ts.emask, echan=ts.echan, pdeg=ts.pdeg, elig=elig,
+              mark=sc["mark"], cnt=sc["cnt"],
               aa=sc["aa"], book=sc["book"], cand=sc["cand"], stamp=stamp)
     return [int(w) for w in sc["cand"][:nc]]
 
