@@ -192,6 +192,17 @@ class GroomingModel(mesa.Model):
         self.channel_w = np.array([list(g.channel_weights_scattergun),
                                    list(g.channel_weights_targeted)], np.float64)
         self.channel_w /= self.channel_w.sum(axis=1, keepdims=True)
+        # offender traits by node id (the kernels index them by node): defaults for non-offenders
+        pop = self.pop
+        offs = pop.offender_ids
+        self.claims_teen_node = np.zeros(pop.n, bool)
+        self.claims_teen_node[offs] = pop.claims_teen
+        self.target_min_node = np.full(pop.n, 8, np.int64)
+        self.target_min_node[offs] = pop.target_age_min
+        self.target_max_node = np.full(pop.n, 17, np.int64)
+        self.target_max_node[offs] = pop.target_age_max
+        self.out_of_target_node = np.ones(pop.n)
+        self.out_of_target_node[offs] = pop.out_of_target_weight
         nc = self.pop.n_children
         self.vuln_mean = float(self.pop.vulnerability[:nc].mean()) if nc else 0.0
         self.child_age = self.pop.age[:nc].astype(np.int64)
@@ -340,8 +351,9 @@ class GroomingModel(mesa.Model):
                 float(self.g.accept_claimed_teen_multiplier), users,
                 ts.start, ts.deg, ts.nbr, ts.emask, ts.echan, ts.pdeg, pop.role, pop.age,
                 pop.school,
-                pop.acct[:, p] & sw.suggestible[:, p] & ~banned, sw.accept_mult, self._claims_teen_node, self._tmin_node,
-                self._tmax_node, self._tout_node, pop.known_minor[:, p].copy(),
+                pop.acct[:, p] & sw.suggestible[:, p] & ~banned, sw.accept_mult,
+                self.claims_teen_node, self.target_min_node, self.target_max_node,
+                self.out_of_target_node, pop.known_minor[:, p].copy(),
                 bool(sw.no_adult_child_suggestions[p]), int(sw.min_mutual_for_minors[p]),
                 out_u, out_w, out_kind, self._sugg_chunks, self._stamp,
                 self._sc_mark, self._sc_cnt, self._sc_aa, self._sc_book, self._sc_cand,
@@ -361,36 +373,6 @@ class GroomingModel(mesa.Model):
             _cat(benign_u), _cat(benign_w), _cat(benign_p)
         )
         return [(o, c, p, _k.CH_SUGGESTION, init) for o, c, p, init in att]
-
-    @property
-    def _claims_teen_node(self):
-        if not hasattr(self, "_ctn"):
-            a = np.zeros(self.pop.n, bool)
-            a[self.pop.offender_ids] = self.pop.claims_teen
-            self._ctn = a
-            tmin = np.full(self.pop.n, 8, np.int64)
-            tmax = np.full(self.pop.n, 17, np.int64)
-            tmin[self.pop.offender_ids] = self.pop.target_age_min
-            tmax[self.pop.offender_ids] = self.pop.target_age_max
-            tout = np.ones(self.pop.n)
-            tout[self.pop.offender_ids] = self.pop.out_of_target_weight
-            self._tmin, self._tmax, self._tout = tmin, tmax, tout
-        return self._ctn
-
-    @property
-    def _tout_node(self):
-        self._claims_teen_node  # noqa: B018
-        return self._tout
-
-    @property
-    def _tmin_node(self):
-        self._claims_teen_node  # noqa: B018
-        return self._tmin
-
-    @property
-    def _tmax_node(self):
-        self._claims_teen_node  # noqa: B018
-        return self._tmax
 
     # -- 4. outreach -----------------------------------------------------------------------
     def _outreach(self, d):
@@ -462,7 +444,7 @@ class GroomingModel(mesa.Model):
         r0 = int(self.n_rel[0])
         self.K.resolve_contacts(
             self.seed, d, o, c, p, ch, init, self.ties.start, self.ties.deg, self.ties.nbr,
-            self.ties.emask, self.pop.literacy, self.pop.vulnerability, self._claims_teen_node,
+            self.ties.emask, self.pop.literacy, self.pop.vulnerability, self.claims_teen_node,
             float(g.accept_stranger), float(g.accept_claimed_teen_multiplier),
             float(g.literacy_accept_effect), float(g.vulnerability_accept_effect),
             self.vuln_mean, float(g.block_unwanted), float(g.report_unwanted),

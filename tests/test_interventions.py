@@ -122,7 +122,7 @@ def suggestion_ties_after(m: GroomingModel, start_day: int):
 
 
 def presents_as_adult(m: GroomingModel, node: int) -> bool:
-    return m.pop.role[node] != K.ROLE_CHILD and not m._claims_teen_node[node]
+    return m.pop.role[node] != K.ROLE_CHILD and not m.claims_teen_node[node]
 
 
 # ------------------------------------------------------------------------------------------
