@@ -55,8 +55,7 @@ K_ABANDON = 21
 K_MOVE = 22
 K_TELL = 23
 K_POLICE = 24
-K_ORGANIC_A = 25
-K_ORGANIC_B = 26
+# 25, 26: reserved (organic ties use a numpy generator keyed by (seed, day))
 K_REVIEW = 27
 K_RETURN = 28
 K_REFERRAL = 29

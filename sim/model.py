@@ -179,7 +179,7 @@ class GroomingModel(mesa.Model):
         self.interact_p = ip
         self.g_params = np.array([
             g.offender_interaction, g.jump, g.daily_block, g.daily_report, g.guardian_daily,
-            g.guardian_abandon, g.abandon_daily, g.literacy_advance_effect,
+            0.0, g.abandon_daily, g.literacy_advance_effect,  # slot 5 unused: per child in Switches
             g.vulnerability_advance_effect, g.tell_anyone, g.tell_leads_to_police,
             g.report_to_police, g.sexual_request_block, g.sexual_request_report,
             g.literacy_block_effect, g.targeted_advance_multiplier,
