@@ -15,8 +15,8 @@ random numbers).
 Graph storage: a CSR "with room to grow". Node ``u`` owns slots ``start[u] .. start[u]+cap[u]``
 of the pool arrays, of which the first ``deg[u]`` are used. Each tie is stored twice (once per
 end) with the same attributes: ``nbr`` (other end), ``emask`` (bit set of platforms the tie is
-on; 0 = dormant), ``eday`` (day created), ``echan`` (channel index), ``erel`` (offender-child
-relationship id or -1). Children have the lowest ids, so an offender-child tie is always visited
+on; 0 = dormant), ``eday`` (day created), ``echan`` (channel index, plus ``REL_BIT`` when the
+tie carries a relationship), ``erel`` (offender-child relationship id or -1). Children have the lowest ids, so an offender-child tie is always visited
 from the child's side (u < v): all writes concerning one child happen in one loop iteration,
 which keeps the parallel loops free of races.
 """
@@ -115,6 +115,11 @@ RULE_AA = 2
 RULE_PA = 3
 
 # Proposal kinds produced by the suggestion kernel
+# A tie that carries (or carried) an offender-child relationship has this bit set in ``echan``
+# (``erel`` >= 0): the benign pass of the contact step then skips it without reading ``erel``.
+REL_BIT = 64
+CHAN_MASK = 63  # echan & CHAN_MASK = the channel
+
 PROP_BENIGN = 0
 PROP_OFFENDER_TO_CHILD = 1  # an offender acts on a child suggested to it (a contact attempt)
 PROP_CHILD_TO_OFFENDER = 2  # a child sends a request to an offender suggested to it
@@ -235,7 +240,7 @@ def _append_half(start, deg, cap, nbr, emask, eday, echan, erel, pool_used, u, v
     nbr[i] = v
     emask[i] = mask
     eday[i] = day
-    echan[i] = chan
+    echan[i] = (chan | REL_BIT) if rel >= 0 else chan
     erel[i] = rel
     deg[u] += 1
     return True
@@ -284,8 +289,11 @@ def insert_ties(tu, tv, tmask, tchan, trel, day, first, start, deg, cap, nbr, em
             if m != emask[s]:
                 set_tie_mask(start, deg, nbr, emask, pdeg, u, v, m, n_platforms)
             if trel[i] >= 0:
+                s2 = find_slot(start, deg, nbr, v, u)
                 erel[s] = trel[i]
-                erel[find_slot(start, deg, nbr, v, u)] = trel[i]
+                erel[s2] = trel[i]
+                echan[s] = echan[s] | REL_BIT
+                echan[s2] = echan[s2] | REL_BIT
             continue
         need = 0
         if deg[u] == cap[u]:
@@ -302,6 +310,57 @@ def insert_ties(tu, tv, tmask, tchan, trel, day, first, start, deg, cap, nbr, em
         _pdeg_add(pdeg, v, np.int64(tmask[i]), n_platforms, 1)
         inserted += 1
     return n, inserted
+
+
+def first_copies(a, b, n):
+    """``keep[i]`` = True for the first listed copy of each pair ``(a[i], b[i])`` (ids < n).
+
+    The same selection as ``np.unique(a * n + b, return_index=True)`` sorted back into list
+    order, in O(ties + n): a stable counting sort by ``a`` and a last-seen marker per ``b``.
+    """
+    m = a.shape[0]
+    cnt = np.zeros(n + 1, np.int64)
+    for i in range(m):
+        cnt[a[i] + 1] += 1
+    for x in range(n):
+        cnt[x + 1] += cnt[x]
+    fill = cnt[:n].copy()
+    order = np.empty(m, np.int64)
+    for i in range(m):
+        order[fill[a[i]]] = i
+        fill[a[i]] += 1
+    seen = np.full(n, -1, np.int64)
+    keep = np.zeros(m, np.bool_)
+    for x in range(n):
+        for j in range(cnt[x], cnt[x + 1]):
+            i = order[j]
+            if seen[b[i]] != x:
+                seen[b[i]] = x
+                keep[i] = True
+    return keep
+
+
+def scatter_halves(u, v, mask, chan, start, nbr, emask, echan):
+    """Place the half-edges of ties ``u[i]-v[i]`` in their owners' blocks: first every
+    ``u[i] -> v[i]`` in list order, then every ``v[i] -> u[i]`` (the order of a stable sort of
+    the half-edges by owner), in O(ties)."""
+    n = start.shape[0]
+    fill = np.zeros(n, np.int64)
+    m = u.shape[0]
+    for i in range(m):
+        x = u[i]
+        s = start[x] + fill[x]
+        fill[x] += 1
+        nbr[s] = v[i]
+        emask[s] = mask[i]
+        echan[s] = chan[i]
+    for i in range(m):
+        x = v[i]
+        s = start[x] + fill[x]
+        fill[x] += 1
+        nbr[s] = u[i]
+        emask[s] = mask[i]
+        echan[s] = chan[i]
 
 
 # --------------------------------------------------------------------------------------------
@@ -350,43 +409,83 @@ def score_pair(rule, start, deg, nbr, emask, pbit, pdeg, p, u, v):
     return cn / union
 
 
-def fof_candidates(u, p, contact_book, start, deg, nbr, emask, echan, pdeg, elig, mark, cnt, aa,
-                   book, cand, stamp):
+def fof_bound(u, p, start, deg, nbr, emask, pdeg):
+    """An upper bound on the entries :func:`fof_candidates` puts in its hash table for ``u``:
+    u, its ties, and every p-neighbour's p-ties."""
+    pbit = np.uint8(1 << p)
+    b = 1 + deg[u]
+    su = start[u]
+    for a in range(su, su + deg[u]):
+        if (emask[a] & pbit) != 0:
+            b += pdeg[nbr[a], p]
+    return b
+
+
+def _ht_slot(ht_key, hbits, w):
+    """Slot of key ``w`` in the open-addressing table ``ht_key`` (linear probing; -1 = empty):
+    where ``w`` is, or the empty slot where it would go."""
+    hmask = ht_key.shape[0] - 1
+    s = ((np.int64(w) * 2654435769) & 0xFFFFFFFF) >> (32 - hbits)
+    while ht_key[s] != w and ht_key[s] != -1:
+        s = (s + 1) & hmask
+    return s
+
+
+def fof_candidates(u, p, contact_book, start, deg, nbr, emask, echan, pdeg, elig, ht_key,
+                   hbits, ht_idx, ht_used, cand, cnt, aa, book):
     """Candidates for suggestions to ``u`` on platform ``p``, with their rule statistics.
 
     Candidates are friends-of-friends of u on p (not u, not already u's neighbours on p) that
     hold an unbanned, suggestible account on p (``elig[w]``, one byte per node computed once a
-    day: one memory access per candidate instead of three), plus, when ``contact_book`` > 0, u's ties that
-    are not on p but are offline structural ties (household, school, club, adult network) or
-    live on another platform: the contact-book signal, ``book[w] = 1``. Dormant ties (ended
-    by a block, report or ban) are never a signal.
-    For each candidate w: ``cnt[w]`` = common neighbours on p, ``aa[w]`` = sum of
-    1/log(deg_p z) over them. Returns the number of candidates, listed in ``cand[:n]``.
-    Scratch entries are valid where ``mark == stamp`` (``stamp + 1`` marks exclusions).
+    day), plus, when ``contact_book`` > 0, u's ties that are not on p but are offline structural
+    ties (household, school, club, adult network) or live on another platform: the contact-book
+    signal. Dormant ties (ended by a block, report or ban) are never a signal.
+    Returns the number of candidates ``nc``; candidate ``i < nc`` is ``cand[i]`` (in the order
+    first met) with ``cnt[i]`` = common neighbours on p, ``aa[i]`` = sum of 1/log(deg_p z) over
+    them and ``book[i]`` = 1 for a contact-book signal.
+
+    Nodes met are looked up in a small open-addressing hash table (``ht_key``, ``2**hbits``
+    slots, all -1 on entry and again on return; ``ht_idx`` = candidate index, -1 = excluded or
+    not eligible) rather than in arrays of one entry per node: the table of one user stays in
+    cache, where node-indexed scratch (tens of MB at a million agents) does not. The caller
+    sizes the table to at least twice :func:`fof_bound` and the other arrays to the bound.
     Cost: O(sum of p-degrees of u's neighbours).
     """
     pbit = np.uint8(1 << p)
-    excl = stamp + 1
+    n_used = 0
+    s = _ht_slot(ht_key, hbits, u)
+    ht_key[s] = u
+    ht_idx[s] = -1
+    ht_used[n_used] = s
+    n_used += 1
     su = start[u]
     for a in range(su, su + deg[u]):
         if (emask[a] & pbit) != 0:
-            mark[nbr[a]] = excl
-    mark[u] = excl
+            s = _ht_slot(ht_key, hbits, nbr[a])
+            if ht_key[s] == -1:
+                ht_key[s] = nbr[a]
+                ht_idx[s] = -1
+                ht_used[n_used] = s
+                n_used += 1
     nc = 0
     for a in range(su, su + deg[u]):
         v = nbr[a]
         if (emask[a] & pbit) == 0:
-            if (contact_book > 0.0 and (emask[a] != 0 or echan[a] <= CH_ADULT)
+            if (contact_book > 0.0 and (emask[a] != 0 or (echan[a] & CHAN_MASK) <= CH_ADULT)
                     and elig[v]):
-                if mark[v] != stamp and mark[v] != excl:
-                    mark[v] = stamp
-                    cnt[v] = 0.0
-                    aa[v] = 0.0
-                    book[v] = 0
+                s = _ht_slot(ht_key, hbits, v)
+                if ht_key[s] == -1:
+                    ht_key[s] = v
+                    ht_idx[s] = nc
+                    ht_used[n_used] = s
+                    n_used += 1
                     cand[nc] = v
+                    cnt[nc] = 0.0
+                    aa[nc] = 0.0
+                    book[nc] = 1
                     nc += 1
-                if mark[v] == stamp:
-                    book[v] = 1
+                elif ht_idx[s] >= 0:
+                    book[ht_idx[s]] = 1
             continue
         sv = start[v]
         inv_log = 1.0 / math.log(pdeg[v, p]) if pdeg[v, p] > 1 else 0.0
@@ -394,35 +493,43 @@ def fof_candidates(u, p, contact_book, start, deg, nbr, emask, echan, pdeg, elig
             if (emask[b] & pbit) == 0:
                 continue
             w = nbr[b]
-            mw = mark[w]
-            if mw == excl:
-                continue
-            if mw != stamp:
+            s = _ht_slot(ht_key, hbits, w)
+            if ht_key[s] == -1:
+                ht_key[s] = w
+                ht_used[n_used] = s
+                n_used += 1
                 if not elig[w]:
+                    ht_idx[s] = -1
                     continue
-                mark[w] = stamp
-                cnt[w] = 0.0
-                aa[w] = 0.0
-                book[w] = 0
+                ht_idx[s] = nc
                 cand[nc] = w
+                cnt[nc] = 0.0
+                aa[nc] = 0.0
+                book[nc] = 0
                 nc += 1
-            cnt[w] += 1.0
-            aa[w] += inv_log
+            i = ht_idx[s]
+            if i < 0:
+                continue
+            cnt[i] += 1.0
+            aa[i] += inv_log
+    for j in range(n_used):
+        ht_key[ht_used[j]] = -1
     return nc
 
 
-def candidate_score(rule, u, w, p, cnt, aa, pdeg):
-    """The rule's score of candidate w for u from the statistics of :func:`fof_candidates`.
+def candidate_score(rule, u, w, p, cnt_w, aa_w, pdeg):
+    """The rule's score of candidate w for u from its statistics in :func:`fof_candidates`
+    (``cnt_w`` common neighbours, ``aa_w`` Adamic-Adar sum).
 
     Equal to :func:`score_pair` (and so to networkx) for friends-of-friends.
     """
     if rule == RULE_CN:
-        return cnt[w]
+        return cnt_w
     if rule == RULE_AA:
-        return aa[w]
+        return aa_w
     if rule == RULE_JACCARD:
-        union = pdeg[u, p] + pdeg[w, p] - cnt[w]
-        return cnt[w] / union if union > 0 else 0.0
+        union = pdeg[u, p] + pdeg[w, p] - cnt_w
+        return cnt_w / union if union > 0 else 0.0
     return float(pdeg[u, p]) * float(pdeg[w, p])
 
 
@@ -430,8 +537,7 @@ def candidate_score(rule, u, w, p, cnt, aa, pdeg):
 def suggest(seed, day, p, rule, k, n_served, accept, offender_follow, age_h, school_h,
             contact_book, claimed_teen_mult, acct_users, start, deg, nbr, emask, echan, pdeg, role,
             age, school, elig, accept_mult, claims_teen, target_min,
-            target_max, out_of_range_w, known_minor_p, no_adult_child, min_mutual_minor, out_u, out_w, out_kind, n_chunks,
-            stamp_base, sc_mark, sc_cnt, sc_aa, sc_book, sc_cand):
+            target_max, out_of_range_w, known_minor_p, no_adult_child, min_mutual_minor, out_u, out_w, out_kind, n_chunks):
     """Friend suggestions on platform ``p`` for one day ("people you may know").
 
     ``n_served`` users are drawn (keyed by day and index) from the account holders; for each,
@@ -449,22 +555,31 @@ def suggest(seed, day, p, rule, k, n_served, accept, offender_follow, age_h, sch
     banned; an account that is not suggestible is removed
     from suggestions both ways.
 
-    Scratch arrays ``sc_*[chunk, node]`` are reused across calls: a node's entries are valid only
-    where ``sc_mark`` equals the current user's stamp (``2*(stamp_base+i)``; +1 = excluded), so
-    nothing is cleared between users. Results do not depend on ``n_chunks``.
+    Each chunk of served users has its own small hash table and candidate arrays (see
+    :func:`fof_candidates`), grown when a user's friends-of-friends need more room. Results do
+    not depend on ``n_chunks``.
 
     Cost: sum over served users of the number of friends-of-friends visited (random memory
     access dominates; see docs/performance.md).
     """
     n_acct = acct_users.shape[0]
+    n = start.shape[0]
     dk_tie = day_key(seed, day, K_TIEBREAK)
     chunk = (n_served + n_chunks - 1) // n_chunks
+    # age-homophily factor by absolute age difference (ages are whole years, int8)
+    age_f = np.empty(256)
+    for d in range(256):
+        age_f[d] = math.exp(-age_h * d / 5.0) if age_h > 0.0 else 1.0
     for c in prange(n_chunks):
-        mark = sc_mark[c]
-        cnt = sc_cnt[c]
-        aa = sc_aa[c]
-        book = sc_book[c]
-        cand = sc_cand[c]
+        hbits = 10
+        ht_key = np.full(1 << hbits, -1, np.int64)
+        ht_idx = np.empty(1 << hbits, np.int64)
+        cap = 1 << (hbits - 1)
+        ht_used = np.empty(cap, np.int64)
+        cand = np.empty(cap, np.int64)
+        cnt = np.empty(cap)
+        aa = np.empty(cap)
+        book = np.empty(cap, np.uint8)
         top_w = np.empty(k, np.int64)
         top_s = np.empty(k, np.float64)
         top_t = np.empty(k, np.float64)
@@ -478,29 +593,41 @@ def suggest(seed, day, p, rule, k, n_served, accept, offender_follow, age_h, sch
             u = acct_users[int(u01(seed, day, K_SERVE, p, i) * n_acct)]
             if not elig[u]:
                 continue
-            stamp = 2 * (stamp_base + i)
+            need = min(fof_bound(u, p, start, deg, nbr, emask, pdeg), n)
+            if need > cap:
+                while (1 << hbits) < 2 * need:
+                    hbits += 1
+                ht_key = np.full(1 << hbits, -1, np.int64)
+                ht_idx = np.empty(1 << hbits, np.int64)
+                cap = 1 << (hbits - 1)
+                ht_used = np.empty(cap, np.int64)
+                cand = np.empty(cap, np.int64)
+                cnt = np.empty(cap)
+                aa = np.empty(cap)
+                book = np.empty(cap, np.uint8)
             nc = fof_candidates(u, p, contact_book, start, deg, nbr, emask, echan, pdeg, elig,
-                                mark, cnt, aa, book, cand, stamp)
+                                ht_key, hbits, ht_idx, ht_used, cand, cnt, aa, book)
             # top-k by score, ties broken by a keyed hash
             nt = 0
             for a in range(nc):
                 w = cand[a]
-                base = candidate_score(rule, u, w, p, cnt, aa, pdeg)
+                base = candidate_score(rule, u, w, p, cnt[a], aa[a], pdeg)
                 f = 1.0
                 if school_h > 0.0 and school[u] >= 0 and school[u] == school[w]:
                     f *= 1.0 + school_h
                 if age_h > 0.0:
-                    f *= math.exp(-age_h * abs(age[u] - age[w]) / 5.0)
-                s = base * f + contact_book * book[w]
+                    f *= age_f[abs(np.int64(age[u]) - np.int64(age[w]))]
+                s = base * f + contact_book * book[a]
                 if s <= 0.0:
                     continue
-                if known_minor_p[u] or known_minor_p[w]:
+                if (no_adult_child or min_mutual_minor > 0) and (known_minor_p[u]
+                                                                 or known_minor_p[w]):
                     if no_adult_child:
                         u_adult = role[u] != ROLE_CHILD and not claims_teen[u]
                         w_adult = role[w] != ROLE_CHILD and not claims_teen[w]
                         if (known_minor_p[u] and w_adult) or (known_minor_p[w] and u_adult):
                             continue
-                    if min_mutual_minor > 0 and cnt[w] < min_mutual_minor:
+                    if min_mutual_minor > 0 and cnt[a] < min_mutual_minor:
                         continue
                 # insertion into the top-k (descending score, then ascending keyed tiebreak);
                 # the tiebreak is only drawn for candidates that can enter the list
@@ -747,41 +874,13 @@ def resolve_contacts(seed, day, a_off, a_child, a_plat, a_chan, a_child_initiate
 # --------------------------------------------------------------------------------------------
 
 
-def contact_step(seed, day, n_children, start, deg, nbr, emask, echan, erel,
-                 interact_p_by_chan, plat_scanned, detect_fp, detect_on,
-                 rel_child, rel_off, rel_plat, rel_stage, rel_exit, rel_exit_day,
-                 rel_offence, rel_recorded, rel_flagged, rel_moved, off_strategy, off_persist,
-                 off_move,
-                 node_off_index, child_lit, child_vuln, vuln_mean, acct, banned_acct, private_plat,
-                 g_params, advance, detect_sens, guardian_mult, guardian_abandon, block_mult,
-                 report_mult,
-                 child_first_day, child_first_plat, child_first_chan, rel_chan,
-                 chunk_counts, n_chunks, fp_flags):
-    """One day of interactions over every tie, and the grooming step on offender-child ties.
-
-    For each tie (visited once, from its lower id): with the tie's daily interaction probability
-    (by channel), an interaction happens on the tie's platforms; it is counted per platform
-    (benign workload and the denominator of false positives) and, where a detector runs
-    (``detect_on``), a benign interaction on a scanned platform is wrongly flagged with
-    probability ``detect_fp`` (the sender is recorded in ``fp_flags``).
-
-    On a tie carrying an active relationship the offender interacts with probability
-    ``g_params[0]``; then, in this order: guardian cue (may end it), child blocks, child reports,
-    offender abandons; else the stage advances (rate by stage x strategy x vulnerability x
-    literacy), sometimes two stages at once (``jump``). Reaching ``isolation`` may move the tie
-    to the private platform; reaching ``sexual_communication`` is the offence (possibly recorded
-    by disclosure) and an unwanted request the child may block or report (exits are written
-    to the relationship row; the caller makes the tie dormant and queues reports). A detector on the
-    relationship's platform may flag it with the stage's sensitivity.
-
-    Counters go to ``chunk_counts[chunk, :]`` (integer sums, so any thread count gives the same
-    totals). Writes to relationship rows come only from the child's iteration.
-    """
-    n = start.shape[0]
-    n_plat = acct.shape[1]
-    chunk = (n + n_chunks - 1) // n_chunks
-    dk_interact = day_key(seed, day, K_INTERACT)
-    dk_fp = day_key(seed, day, K_FALSE_FLAG)
+def _grooming_step(seed, day, r, u, v, rel_plat, rel_stage, rel_exit, rel_exit_day,
+                   rel_offence, rel_recorded, rel_flagged, rel_moved, off_strategy, off_persist,
+                   off_move, node_off_index, child_lit, child_vuln, vuln_mean, acct,
+                   banned_acct, private_plat, g_params, advance, detect_sens, detect_on,
+                   plat_scanned, guardian_mult, guardian_abandon, block_mult, report_mult,
+                   child_first_day, child_first_plat, child_first_chan, rel_chan, counts):
+    """One day of the active relationship ``r`` between child ``u`` and offender ``v``."""
     off_interact = g_params[0]
     jump = g_params[1]
     daily_block = g_params[2]
@@ -798,114 +897,215 @@ def contact_step(seed, day, n_children, start, deg, nbr, emask, echan, erel,
     lit_block = g_params[14]
     mult_targeted = g_params[15]
     mult_scatter = g_params[16]
+    # draws are keyed by the pair, not by the relationship's running id, so they stay
+    # aligned between scenarios that create relationships differently
+    pk = pair_key(u, v)
+    if u01(seed, day, K_OFF_INTERACT, pk, 0) >= off_interact:
+        return
+    counts[0] += 1  # offender-child interactions
+    o_i = node_off_index[v]
+    s = rel_stage[r]
+    lit = child_lit[u]
+    fb = 1.0 + lit_block * (lit - 0.5) * 2.0
+    p_rel = rel_plat[r]
+    # detection (intervention): flag with the stage's sensitivity
+    if detect_on and plat_scanned[p_rel] and rel_flagged[r] < 0:
+        if u01(seed, day, K_DETECT, pk, s) < detect_sens[p_rel, s]:
+            rel_flagged[r] = day
+    if u01(seed, day, K_GUARDIAN, pk, 0) < guardian_daily * guardian_mult[u]:
+        if u01(seed, day, K_GUARDIAN_ABANDON, pk, 0) < guardian_abandon[u]:
+            rel_exit[r] = EXIT_GUARDIAN
+            rel_exit_day[r] = day
+            return
+    if u01(seed, day, K_DAILY_BLOCK, pk, 0) < clamp01(daily_block * fb * block_mult[u]):
+        rel_exit[r] = EXIT_BLOCKED
+        rel_exit_day[r] = day
+        return
+    if u01(seed, day, K_DAILY_REPORT, pk, 0) < clamp01(daily_report * fb * report_mult[u]):
+        rel_exit[r] = EXIT_REPORTED
+        rel_exit_day[r] = day
+        return
+    if u01(seed, day, K_ABANDON, pk, 0) < abandon_daily * (1.0 - off_persist[o_i]):
+        rel_exit[r] = EXIT_ABANDONED
+        rel_exit_day[r] = day
+        return
+    mult = mult_targeted if off_strategy[o_i] == 1 else mult_scatter
+    pa = advance[s] * mult * (1.0 + vuln_adv * (child_vuln[u] - vuln_mean) * 2.0)
+    pa *= 1.0 - lit_adv * (lit - 0.5) * 2.0
+    if u01(seed, day, K_ADVANCE, pk, s) >= clamp01(pa):
+        return
+    ns = s + 1
+    if ns < N_STAGES and u01(seed, day, K_JUMP, pk, s) < jump:
+        ns = s + 2
+    if ns > N_STAGES:
+        ns = N_STAGES
+    for q in range(s + 1, ns + 1):
+        if child_first_day[u, q] < 0:
+            child_first_day[u, q] = day
+            child_first_plat[u, q] = rel_plat[r]
+            child_first_chan[u, q] = rel_chan[r]
+    rel_stage[r] = ns
+    counts[1] += ns - s  # stage advances
+    if s < ST_ISOLATION <= ns and private_plat >= 0 and p_rel != private_plat:
+        if (acct[u, private_plat] and acct[v, private_plat]
+                and not banned_acct[v, private_plat]
+                and u01(seed, day, K_MOVE, pk, 0) < off_move[o_i]):
+            rel_plat[r] = private_plat
+            rel_moved[r] = day  # the caller adds the platform to the tie
+            counts[2] += 1
+    if s < ST_SEXUAL <= ns:
+        rel_offence[r] = day
+        counts[3] += 1
+        if (u01(seed, day, K_POLICE, pk, 0) < police
+                or u01(seed, day, K_TELL, pk, 0) < tell * tell_police):
+            rel_recorded[r] = day
+            counts[4] += 1
+        if u01(seed, day, K_SEXUAL_BLOCK, pk, 0) < clamp01(sex_block * fb * block_mult[u]):
+            rel_exit[r] = EXIT_BLOCKED
+            rel_exit_day[r] = day
+            if u01(seed, day, K_SEXUAL_REPORT, pk, 0) < clamp01(sex_report * fb * report_mult[u]):
+                rel_exit[r] = EXIT_REPORTED
+            return
+    if ns == N_STAGES:
+        rel_exit[r] = EXIT_COMPLETED
+        rel_exit_day[r] = day
+
+
+def benign_interactions(seed, day, start, deg, nbr, emask, echan, p_code, n_plat, chunk_counts,
+                        n_chunks):
+    """Benign interactions of one day with no detector running: the memory-bound hot loop.
+
+    Each tie is visited once (from its lower id) and interacts with the probability of its
+    channel code (``p_code[echan]``, 0 for a tie that carries or carried a relationship:
+    ``REL_BIT``). The interactions are counted by the tie's platform set (expanded to platforms
+    once per chunk), with no branch other than ``v < u``, so that the loop stays tight. Counts
+    go to ``chunk_counts[chunk, 8 + p]``.
+    """
+    n = start.shape[0]
+    chunk = (n + n_chunks - 1) // n_chunks
+    dk = day_key(seed, day, K_INTERACT)
     for c in prange(n_chunks):
-        mask_hist = np.zeros(256, np.int64)
         lo = c * chunk
         hi = min(n, lo + chunk)
+        # four histograms of the tie's platform set, used in turn, so that consecutive counts
+        # rarely update the same memory word (index 0 = no interaction, ignored)
+        hist = np.zeros(1024, np.int64)
         for u in range(lo, hi):
             su = start[u]
             for a in range(su, su + deg[u]):
                 v = nbr[a]
                 if v < u:
                     continue
-                m = np.int64(emask[a])
-                if m == 0:
-                    continue
-                r = erel[a]
-                if r >= 0 and rel_exit[r] == EXIT_NONE:
-                    # ---- grooming step (u is the child, v the offender) ----
-                    # draws are keyed by the pair, not by the relationship's running id, so
-                    # they stay aligned between scenarios that create relationships differently
-                    pk = pair_key(u, v)
-                    if u01(seed, day, K_OFF_INTERACT, pk, 0) >= off_interact:
+                hit = np.int64(u01_pair(dk, u, v) < p_code[echan[a]])
+                hist[((a & 3) << 8) + np.int64(emask[a]) * hit] += 1
+        for mm in range(1, 256):
+            t = hist[mm] + hist[256 + mm] + hist[512 + mm] + hist[768 + mm]
+            if t > 0:
+                for p in range(n_plat):
+                    if (mm >> p) & 1:
+                        chunk_counts[c, 8 + p] += t
+
+
+def contact_step(seed, day, n_children, start, deg, nbr, emask, echan, erel,
+                 p_code, plat_scanned, detect_fp, detect_on,
+                 rel_child, rel_off, rel_plat, rel_stage, rel_exit, rel_exit_day,
+                 rel_offence, rel_recorded, rel_flagged, rel_moved, off_strategy, off_persist,
+                 off_move,
+                 node_off_index, child_lit, child_vuln, vuln_mean, acct, banned_acct, private_plat,
+                 g_params, advance, detect_sens, guardian_mult, guardian_abandon, block_mult,
+                 report_mult,
+                 child_first_day, child_first_plat, child_first_chan, rel_chan,
+                 chunk_counts, n_chunks, fp_flags, n_rel):
+    """One day of interactions over every tie, and the grooming step on offender-child ties.
+
+    Benign part. For each tie (visited once, from its lower id): with the daily interaction
+    probability of its channel (``p_code[echan]``; 0 for ties that carry a relationship, which
+    have ``REL_BIT`` set in ``echan``), an interaction happens on the tie's platforms; it is
+    counted per platform (benign workload and the denominator of false positives) and, where a
+    detector runs (``detect_on``), a benign interaction on a scanned platform is wrongly flagged
+    with probability ``detect_fp`` (the sender is recorded in ``fp_flags``). Without a detector
+    this is :func:`benign_interactions`.
+
+    Grooming part, on each active relationship (``rel_exit == EXIT_NONE``) whose tie is live
+    (``erel`` of the tie is the relationship, mask not 0), in the order of the child's id and
+    then of the tie's slot: the offender interacts with probability ``g_params[0]``; then, in
+    this order: guardian cue (may end it), child blocks, child reports, offender abandons; else
+    the stage advances (rate by stage x strategy x vulnerability x literacy), sometimes two
+    stages at once (``jump``). Reaching ``isolation`` may move the tie to the private platform;
+    reaching ``sexual_communication`` is the offence (possibly recorded by disclosure) and an
+    unwanted request the child may block or report (exits are written to the relationship row;
+    the caller makes the tie dormant and queues reports). A detector on the relationship's
+    platform may flag it with the stage's sensitivity. Relationships are few (thousands), so
+    this part runs serially after the benign pass.
+
+    Counters go to ``chunk_counts[chunk, :]`` (integer sums, so any thread count gives the same
+    totals).
+    """
+    n = start.shape[0]
+    n_plat = acct.shape[1]
+    if not detect_on:
+        benign_interactions(seed, day, start, deg, nbr, emask, echan, p_code, n_plat,
+                            chunk_counts, n_chunks)
+    else:
+        chunk = (n + n_chunks - 1) // n_chunks
+        dk_interact = day_key(seed, day, K_INTERACT)
+        dk_fp = day_key(seed, day, K_FALSE_FLAG)
+        for c in prange(n_chunks):
+            mask_hist = np.zeros(256, np.int64)
+            lo = c * chunk
+            hi = min(n, lo + chunk)
+            for u in range(lo, hi):
+                su = start[u]
+                for a in range(su, su + deg[u]):
+                    v = nbr[a]
+                    if v < u:
                         continue
-                    chunk_counts[c, 0] += 1  # offender-child interactions
-                    o_i = node_off_index[v]
-                    s = rel_stage[r]
-                    lit = child_lit[u]
-                    fb = 1.0 + lit_block * (lit - 0.5) * 2.0
-                    p_rel = rel_plat[r]
-                    # detection (intervention): flag with the stage's sensitivity
-                    if detect_on and plat_scanned[p_rel] and rel_flagged[r] < 0:
-                        if u01(seed, day, K_DETECT, pk, s) < detect_sens[p_rel, s]:
-                            rel_flagged[r] = day
-                    if u01(seed, day, K_GUARDIAN, pk, 0) < guardian_daily * guardian_mult[u]:
-                        if u01(seed, day, K_GUARDIAN_ABANDON, pk, 0) < guardian_abandon[u]:
-                            rel_exit[r] = EXIT_GUARDIAN
-                            rel_exit_day[r] = day
-                            continue
-                    if u01(seed, day, K_DAILY_BLOCK, pk, 0) < clamp01(daily_block * fb * block_mult[u]):
-                        rel_exit[r] = EXIT_BLOCKED
-                        rel_exit_day[r] = day
+                    m = np.int64(emask[a])
+                    if m == 0:
                         continue
-                    if u01(seed, day, K_DAILY_REPORT, pk, 0) < clamp01(daily_report * fb * report_mult[u]):
-                        rel_exit[r] = EXIT_REPORTED
-                        rel_exit_day[r] = day
+                    if u01_pair(dk_interact, u, v) >= p_code[echan[a]]:
                         continue
-                    if u01(seed, day, K_ABANDON, pk, 0) < abandon_daily * (1.0 - off_persist[o_i]):
-                        rel_exit[r] = EXIT_ABANDONED
-                        rel_exit_day[r] = day
-                        continue
-                    mult = mult_targeted if off_strategy[o_i] == 1 else mult_scatter
-                    pa = advance[s] * mult * (1.0 + vuln_adv * (child_vuln[u] - vuln_mean) * 2.0)
-                    pa *= 1.0 - lit_adv * (lit - 0.5) * 2.0
-                    if u01(seed, day, K_ADVANCE, pk, s) >= clamp01(pa):
-                        continue
-                    ns = s + 1
-                    if ns < N_STAGES and u01(seed, day, K_JUMP, pk, s) < jump:
-                        ns = s + 2
-                    if ns > N_STAGES:
-                        ns = N_STAGES
-                    for q in range(s + 1, ns + 1):
-                        if child_first_day[u, q] < 0:
-                            child_first_day[u, q] = day
-                            child_first_plat[u, q] = rel_plat[r]
-                            child_first_chan[u, q] = rel_chan[r]
-                    rel_stage[r] = ns
-                    chunk_counts[c, 1] += ns - s  # stage advances
-                    if s < ST_ISOLATION <= ns and private_plat >= 0 and p_rel != private_plat:
-                        if (acct[u, private_plat] and acct[v, private_plat]
-                                and not banned_acct[v, private_plat]
-                                and u01(seed, day, K_MOVE, pk, 0) < off_move[o_i]):
-                            rel_plat[r] = private_plat
-                            rel_moved[r] = day  # the caller adds the platform to the tie
-                            chunk_counts[c, 2] += 1
-                    if s < ST_SEXUAL <= ns:
-                        rel_offence[r] = day
-                        chunk_counts[c, 3] += 1
-                        if (u01(seed, day, K_POLICE, pk, 0) < police
-                                or u01(seed, day, K_TELL, pk, 0) < tell * tell_police):
-                            rel_recorded[r] = day
-                            chunk_counts[c, 4] += 1
-                        if u01(seed, day, K_SEXUAL_BLOCK, pk, 0) < clamp01(sex_block * fb * block_mult[u]):
-                            rel_exit[r] = EXIT_BLOCKED
-                            rel_exit_day[r] = day
-                            if u01(seed, day, K_SEXUAL_REPORT, pk, 0) < clamp01(sex_report * fb * report_mult[u]):
-                                rel_exit[r] = EXIT_REPORTED
-                            continue
-                    if ns == N_STAGES:
-                        rel_exit[r] = EXIT_COMPLETED
-                        rel_exit_day[r] = day
-                    continue
-                if r >= 0:
-                    continue  # ended relationship: its tie is dormant until the caller clears it
-                # ---- benign interaction ----
-                if u01_pair(dk_interact, u, v) >= interact_p_by_chan[echan[a]]:
-                    continue
-                mask_hist[m] += 1  # per-platform counts are expanded once per chunk
-                if detect_on:
+                    mask_hist[m] += 1  # per-platform counts are expanded once per chunk
                     for p in range(n_plat):
                         if (m >> p) & 1 and plat_scanned[p]:
                             if u01_key(dk_fp, pair_key(u, v), p) < detect_fp:
                                 chunk_counts[c, 5] += 1
-                                # the higher id (the adult end, if any) is the flagged account;
-                                # one flag per node and day is kept (counted in full above)
+                                # the higher id (the adult end, if any) is the flagged
+                                # account; one flag per node and day is kept (counted in full)
                                 fp_flags[u] = np.int64(v) * 8 + p
-        for mm in range(1, 256):
-            if mask_hist[mm] > 0:
-                for p in range(n_plat):
-                    if (mm >> p) & 1:
-                        chunk_counts[c, 8 + p] += mask_hist[mm]
+            for mm in range(1, 256):
+                if mask_hist[mm] > 0:
+                    for p in range(n_plat):
+                        if (mm >> p) & 1:
+                            chunk_counts[c, 8 + p] += mask_hist[mm]
+    # ---- grooming: active relationships on live ties, by child and then tie slot ----
+    pool = np.int64(nbr.shape[0])
+    keys = np.empty(n_rel, np.int64)
+    rows = np.empty(n_rel, np.int64)
+    na = 0
+    for r in range(n_rel):
+        if rel_exit[r] != EXIT_NONE:
+            continue
+        u = rel_child[r]
+        a = find_slot(start, deg, nbr, u, rel_off[r])
+        if a < 0 or erel[a] != r or emask[a] == 0:
+            continue
+        keys[na] = np.int64(u) * pool + a
+        rows[na] = r
+        na += 1
+    order = np.argsort(keys[:na])
+    counts = np.zeros(5, np.int64)
+    for i in range(na):
+        r = rows[order[i]]
+        _grooming_step(seed, day, r, rel_child[r], rel_off[r], rel_plat, rel_stage, rel_exit,
+                       rel_exit_day, rel_offence, rel_recorded, rel_flagged, rel_moved,
+                       off_strategy, off_persist, off_move, node_off_index, child_lit,
+                       child_vuln, vuln_mean, acct, banned_acct, private_plat, g_params,
+                       advance, detect_sens, detect_on, plat_scanned, guardian_mult,
+                       guardian_abandon, block_mult, report_mult, child_first_day,
+                       child_first_plat, child_first_chan, rel_chan, counts)
+    for j in range(5):
+        chunk_counts[0, j] += counts[j]
 
 
 __all__ = [name for name in dir() if not name.startswith("__")]
@@ -918,9 +1118,11 @@ __all__ = [name for name in dir() if not name.startswith("__")]
 _NUMBA_MODULE = None
 #: Functions compiled for the numba backend; helpers first (they are called by the kernels).
 JIT_FUNCTIONS = ("mix64", "day_key", "u01_key", "u01_pair", "u01", "poisson_from_u", "pair_key", "clamp01", "find_slot", "_append_half",
-                 "_pdeg_add", "set_tie_mask", "insert_ties", "score_pair", "fof_candidates",
-                 "candidate_score", "resolve_contacts")
-PARALLEL_FUNCTIONS = ("suggest", "outreach", "contact_step")
+                 "_pdeg_add", "set_tie_mask", "insert_ties", "score_pair", "fof_bound", "_ht_slot",
+                 "fof_candidates",
+                 "candidate_score", "resolve_contacts", "_grooming_step", "first_copies",
+                 "scatter_halves")
+PARALLEL_FUNCTIONS = ("suggest", "outreach", "benign_interactions", "contact_step")
 
 
 def numba_module():

@@ -162,20 +162,16 @@ class GroomingModel(mesa.Model):
         n = self.pop.n
         nch = min(self.threads, N_CHUNKS) if self.backend == "numba" else 1
         self._sugg_chunks = nch
-        self._sc_mark = np.zeros((nch, n), np.int64)
-        self._sc_cnt = np.zeros((nch, n))
-        self._sc_aa = np.zeros((nch, n))
-        self._sc_book = np.zeros((nch, n), np.uint8)
-        self._sc_cand = np.zeros((nch, n), np.int64)
-        self._stamp = 1
         g = self.g
         nw = self.nw
-        ip = np.zeros(len(CHANNELS))
+        # daily interaction probability by channel code (echan); codes with REL_BIT (ties that
+        # carry an offender-child relationship) stay 0: they have no benign interactions
+        ip = np.zeros(128)
         ip[_k.CH_HOUSEHOLD] = nw.interaction_household
         ip[_k.CH_SCHOOL] = nw.interaction_school
         ip[_k.CH_CLUB] = nw.interaction_club
         ip[_k.CH_ADULT] = nw.interaction_adult
-        ip[_k.CH_SUGGESTION:] = nw.interaction_online
+        ip[_k.CH_SUGGESTION:len(CHANNELS)] = nw.interaction_online
         self.interact_p = ip
         self.g_params = np.array([
             g.offender_interaction, g.jump, g.daily_block, g.daily_report, g.guardian_daily,
@@ -355,10 +351,8 @@ class GroomingModel(mesa.Model):
                 self.claims_teen_node, self.target_min_node, self.target_max_node,
                 self.out_of_target_node, pop.known_minor[:, p].copy(),
                 bool(sw.no_adult_child_suggestions[p]), int(sw.min_mutual_for_minors[p]),
-                out_u, out_w, out_kind, self._sugg_chunks, self._stamp,
-                self._sc_mark, self._sc_cnt, self._sc_aa, self._sc_book, self._sc_cand,
+                out_u, out_w, out_kind, self._sugg_chunks,
             )
-            self._stamp += n_served
             ok = out_u >= 0
             u, w, kind = out_u[ok], out_w[ok], out_kind[ok]
             b = kind == _k.PROP_BENIGN
@@ -550,7 +544,7 @@ class GroomingModel(mesa.Model):
             self.advance,
             sw.detect_sens(), sw.guardian_mult, sw.guardian_abandon, sw.block_mult, sw.report_mult,
             self.child_first_day, self.child_first_plat, self.child_first_chan, R["chan"],
-            counts, N_CHUNKS, fp,
+            counts, N_CHUNKS, fp, int(self.n_rel[0]),
         )
         tot = counts.sum(axis=0)
         m = self.metrics

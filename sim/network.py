@@ -24,7 +24,7 @@ import networkx as nx
 import numpy as np
 
 from sim.config import CHANNELS
-from sim.kernels import CH_ADULT, CH_CLUB, CH_HOUSEHOLD, CH_SCHOOL
+from sim.kernels import CH_ADULT, CH_CLUB, CH_HOUSEHOLD, CH_SCHOOL, CHAN_MASK, numba_module
 from sim.population import STREAM_TIES, Population, rng_for
 
 
@@ -39,11 +39,10 @@ class TieStore:
                  mask: np.ndarray, chan: np.ndarray, slack: float = 0.5):
         self.n = n
         self.n_platforms = n_platforms
-        hu = np.concatenate([u, v]).astype(np.int64)
-        hv = np.concatenate([v, u]).astype(np.int32)
-        hm = np.concatenate([mask, mask]).astype(np.uint8)
-        hc = np.concatenate([chan, chan]).astype(np.int8)
-        deg = np.bincount(hu, minlength=n).astype(np.int32)
+        u = np.asarray(u, np.int64)
+        v = np.asarray(v, np.int64)
+        mask = np.asarray(mask, np.uint8)
+        deg = (np.bincount(u, minlength=n) + np.bincount(v, minlength=n)).astype(np.int32)
         cap = (deg + np.ceil(deg * slack) + 2).astype(np.int32)
         start = np.zeros(n, np.int64)
         np.cumsum(cap[:-1], out=start[1:])
@@ -54,19 +53,15 @@ class TieStore:
         self.eday = np.zeros(pool, np.int16)
         self.echan = np.zeros(pool, np.int8)
         self.erel = np.full(pool, -1, np.int32)
-        order = np.argsort(hu, kind="stable")
-        hu_s = hu[order]
-        first = np.searchsorted(hu_s, np.arange(n))
-        pos = start[hu_s] + (np.arange(hu_s.size) - first[hu_s])
-        self.nbr[pos] = hv[order]
-        self.emask[pos] = hm[order]
-        self.echan[pos] = hc[order]
+        # each owner's block: its ties as first end (list order), then as second end
+        numba_module().scatter_halves(u, v, mask, np.asarray(chan, np.int8), start, self.nbr,
+                                      self.emask, self.echan)
         self.start, self.deg, self.cap = start, deg, cap
         self.pool_used = np.array([used], np.int64)
         self.pdeg = np.zeros((n, n_platforms), np.int32)
         for p in range(n_platforms):
-            on = ((hm >> p) & 1).astype(bool)
-            self.pdeg[:, p] = np.bincount(hu[on], minlength=n)
+            on = ((mask >> p) & 1).astype(bool)
+            self.pdeg[:, p] = np.bincount(u[on], minlength=n) + np.bincount(v[on], minlength=n)
 
     # -- growth ---------------------------------------------------------------------------
     def grow(self, factor: float = 1.5) -> None:
@@ -99,7 +94,8 @@ class TieStore:
             [np.arange(s, s + d) for s, d in zip(self.start.tolist(), self.deg.tolist())]
         ) if self.n else np.zeros(0, np.int64)
         u = np.repeat(np.arange(self.n), self.deg)
-        return u, self.nbr[idx], self.emask[idx], self.eday[idx], self.echan[idx], self.erel[idx]
+        chan = self.echan[idx] & np.int8(CHAN_MASK)  # without the relationship flag
+        return u, self.nbr[idx], self.emask[idx], self.eday[idx], chan, self.erel[idx]
 
     def edges(self):
         """Each tie once (u < v): (u, v, mask, day, channel, rel)."""
@@ -280,10 +276,8 @@ def build_initial_ties(cfg, pop: Population, groups: dict) -> TieStore:
     b = np.maximum(u, v)
     ok = a != b
     a, b, ch = a[ok], b[ok], ch[ok]
-    key = a * n + b
-    _, first = np.unique(key, return_index=True)
-    first.sort()
-    a, b, ch = a[first], b[first], ch[first]
+    keep = numba_module().first_copies(a.astype(np.int64), b.astype(np.int64), n)
+    a, b, ch = a[keep], b[keep], ch[keep]
 
     # platform mask: both ends hold an account, mirrored with probability tie_on_platform
     acct = pop.acct

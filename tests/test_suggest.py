@@ -57,8 +57,13 @@ def store(G: nx.Graph, masks=None, n_platforms: int = 1, chans=None) -> TieStore
 
 
 def scratch(n: int):
-    return dict(mark=np.zeros(n, np.int64), cnt=np.zeros(n), aa=np.zeros(n),
-                book=np.zeros(n, np.uint8), cand=np.zeros(n, np.int64))
+    """Candidate arrays for one user and a hash table of 2**hbits slots (at least 2n: every node
+    fits). The table must come back all -1 after each call (it is reused without clearing)."""
+    hbits = max(2, int(2 * n - 1).bit_length())
+    return dict(ht_key=np.full(1 << hbits, -1, np.int64), hbits=hbits,
+                ht_idx=np.zeros(1 << hbits, np.int64), ht_used=np.zeros(n, np.int64),
+                cnt=np.zeros(n), aa=np.zeros(n), book=np.zeros(n, np.uint8),
+                cand=np.zeros(n, np.int64))
 
 
 def call(KM, name: str, **kw):
@@ -67,7 +72,7 @@ def call(KM, name: str, **kw):
     return getattr(KM, name)(*[kw[p] for p in params])
 
 
-def fof(KM, ts, u, p, sc, stamp, contact_book=0.0, acct=None, suggestible=None, banned=None):
+def fof(KM, ts, u, p, sc, contact_book=0.0, acct=None, suggestible=None, banned=None):
     n = ts.n
     acct = np.ones((n, ts.n_platforms), bool) if acct is None else acct
     suggestible = np.ones(n, bool) if suggestible is None else suggestible
@@ -75,8 +80,13 @@ def fof(KM, ts, u, p, sc, stamp, contact_book=0.0, acct=None, suggestible=None, 
     elig = acct[:, p] & suggestible & ~banned
     nc = call(KM, "fof_candidates", u=u, p=p, contact_book=contact_book, start=ts.start,
               deg=ts.deg, nbr=ts.nbr, emask=ts.emask, echan=ts.echan, pdeg=ts.pdeg, elig=elig,
-              mark=sc["mark"], cnt=sc["cnt"],
-              aa=sc["aa"], book=sc["book"], cand=sc["cand"], stamp=stamp)
+              ht_key=sc["ht_key"], hbits=sc["hbits"], ht_idx=sc["ht_idx"],
+              ht_used=sc["ht_used"], cand=sc["cand"], cnt=sc["cnt"], aa=sc["aa"],
+              book=sc["book"])
+    assert (sc["ht_key"] == -1).all()  # the table is left empty for the next user
+    bound = call(KM, "fof_bound", u=u, p=p, start=ts.start, deg=ts.deg, nbr=ts.nbr,
+                 emask=ts.emask, pdeg=ts.pdeg)
+    assert nc <= bound
     return [int(w) for w in sc["cand"][:nc]]
 
 
@@ -104,15 +114,15 @@ def test_candidates_are_friends_of_friends_with_networkx_scores(KM, graph):
     G = nx.gnp_random_graph(*graph)
     ts = store(G)
     n = G.number_of_nodes()
-    sc = scratch(n)  # reused without clearing, as in the model (valid where mark == stamp)
+    sc = scratch(n)  # reused without clearing, as in the model
     for u in range(n):
-        cands = fof(KM, ts, u, 0, sc, stamp=2 * (u + 1))
+        cands = fof(KM, ts, u, 0, sc)
         assert len(cands) == len(set(cands))
         assert set(cands) == distance_two(G, u)
-        for w in cands:
+        for i, w in enumerate(cands):
             for rule in RULES:
                 got = call(KM, "candidate_score", rule=RULES.index(rule), u=u, w=w, p=0,
-                           cnt=sc["cnt"], aa=sc["aa"], pdeg=ts.pdeg)
+                           cnt_w=sc["cnt"][i], aa_w=sc["aa"][i], pdeg=ts.pdeg)
                 assert got == pytest.approx(nx_score(rule, G, u, w), rel=REL, abs=0), (rule, u, w)
 
 
@@ -136,10 +146,10 @@ def test_scores_count_only_ties_on_the_platform(KM):
                                deg=ts.deg, nbr=ts.nbr, emask=ts.emask, pbit=np.uint8(1 << p),
                                pdeg=ts.pdeg, p=p, u=u, v=v)
                     assert got == pytest.approx(nx_score(rule, Gp, u, v), rel=REL, abs=0)
-            cands = fof(KM, ts, u, p, sc, stamp=2 * (u + 1))
+            cands = fof(KM, ts, u, p, sc)
             assert set(cands) == distance_two(Gp, u)
-            for w in cands:
-                assert sc["cnt"][w] == len(list(nx.common_neighbors(Gp, u, w)))
+            for i, w in enumerate(cands):
+                assert sc["cnt"][i] == len(list(nx.common_neighbors(Gp, u, w)))
 
 
 def test_candidates_exclude_banned_unsuggestible_and_accountless(KM):
@@ -153,12 +163,12 @@ def test_candidates_exclude_banned_unsuggestible_and_accountless(KM):
     allowed = {w for w in range(n) if acct[w, 0] and suggestible[w] and not banned[w]}
     sc = scratch(n)
     for u in range(n):
-        cands = fof(KM, ts, u, 0, sc, 2 * (u + 1), acct=acct, suggestible=suggestible,
+        cands = fof(KM, ts, u, 0, sc, acct=acct, suggestible=suggestible,
                     banned=banned)
         # excluded people are never suggested, but still connect u to their friends
         assert set(cands) == distance_two(G, u) & allowed
-        for w in cands:
-            assert sc["cnt"][w] == len(list(nx.common_neighbors(G, u, w)))
+        for i, w in enumerate(cands):
+            assert sc["cnt"][i] == len(list(nx.common_neighbors(G, u, w)))
 
 
 def test_contact_book_adds_live_ties_not_on_the_platform(KM):
@@ -181,12 +191,12 @@ def test_contact_book_adds_live_ties_not_on_the_platform(KM):
     for u in range(n):
         book = {v for v in G[u] if not G0.has_edge(u, v) and frozenset((u, v)) in live}
         n_book += len(book)
-        cands = fof(KM, ts, u, 0, sc, 2 * (u + 1), contact_book=1.0)
+        cands = fof(KM, ts, u, 0, sc, contact_book=1.0)
         assert set(cands) == distance_two(G0, u) | book
-        assert {w for w in cands if sc["book"][w] == 1} == book
-        for w in cands:
-            assert sc["cnt"][w] == len(list(nx.common_neighbors(G0, u, w)))
+        assert {w for i, w in enumerate(cands) if sc["book"][i] == 1} == book
+        for i, w in enumerate(cands):
+            assert sc["cnt"][i] == len(list(nx.common_neighbors(G0, u, w)))
         # without the contact book only friends-of-friends on the platform
-        cands0 = fof(KM, ts, u, 0, sc, 2 * (n + u + 1), contact_book=0.0)
+        cands0 = fof(KM, ts, u, 0, sc, contact_book=0.0)
         assert set(cands0) == distance_two(G0, u)
     assert n_book > 20  # the graph does exercise the contact book

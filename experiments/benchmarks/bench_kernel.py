@@ -35,6 +35,7 @@ from common import base_overrides  # noqa: E402
 from numba import prange  # noqa: E402
 
 from sim import kernels as _k  # noqa: E402
+from sim.config import CHANNELS  # noqa: E402
 
 K = _k.numba_module()
 u01 = K.u01  # the project's hash, numba-compiled (a numba dispatcher: callable from njit)
@@ -194,7 +195,7 @@ class _Hook:
                 return obj(*a, **kw)
             seed, day = a[0], a[1]
             ts, m = self._m.ties, self._m
-            p_mean = float(np.mean(m.interact_p))
+            p_mean = float(np.mean(m.interact_p[: len(CHANNELS)]))
             row = {"day": int(day), "ties": ts.n_ties}
             runs = [
                 ("ref", lambda: ref_sweep(seed, day, ts.start, ts.deg, ts.nbr, p_mean, self._n)),
