@@ -288,8 +288,10 @@ class ParentalGuardianshipConfig:
 @dataclass
 class InterventionsConfig:
     ai_detection: AIDetectionConfig = field(default_factory=AIDetectionConfig)
-    cross_platform_sharing: CrossPlatformSharingConfig = field(default_factory=CrossPlatformSharingConfig)
-    no_suggestions_for_minors: NoSuggestionsForMinorsConfig = field(default_factory=NoSuggestionsForMinorsConfig)
+    cross_platform_sharing: CrossPlatformSharingConfig = field(
+        default_factory=CrossPlatformSharingConfig)
+    no_suggestions_for_minors: NoSuggestionsForMinorsConfig = field(
+        default_factory=NoSuggestionsForMinorsConfig)
     private_by_default: PrivateByDefaultConfig = field(default_factory=PrivateByDefaultConfig)
     duty_of_care: DutyOfCareConfig = field(default_factory=DutyOfCareConfig)
     education: EducationConfig = field(default_factory=EducationConfig)
@@ -359,15 +361,18 @@ _PROBS = {
     "population": (
         "offender_share two_parent_share club_membership share_girls searchable_share "
         "location_shared_share livestream_share dm_open_share scattergun_share "
-        "claims_teen_share target_girls_share out_of_target_weight_targeted out_of_target_weight_scattergun move_platform_propensity return_after_ban"
+        "claims_teen_share target_girls_share out_of_target_weight_targeted "
+        "out_of_target_weight_scattergun move_platform_propensity return_after_ban"
     ),
     "network": (
         "parents_know_each_other tie_on_platform interaction_household interaction_school "
         "interaction_club interaction_adult interaction_online"
     ),
     "grooming": (
-        "attempt_noticed offender_follows_suggested_child accept_stranger block_unwanted report_unwanted offender_interaction jump daily_block "
-        "daily_report sexual_request_block sexual_request_report guardian_daily guardian_abandon abandon_daily recontact_after_block "
+        "attempt_noticed offender_follows_suggested_child accept_stranger block_unwanted "
+        "report_unwanted offender_interaction jump daily_block "
+        "daily_report sexual_request_block sexual_request_report guardian_daily guardian_abandon "
+        "abandon_daily recontact_after_block "
         "tell_anyone tell_leads_to_police report_to_police ban_referral_to_police "
         "literacy_accept_effect vulnerability_accept_effect literacy_block_effect "
         "literacy_advance_effect"

@@ -16,9 +16,10 @@ Graph storage: a CSR "with room to grow". Node ``u`` owns slots ``start[u] .. st
 of the pool arrays, of which the first ``deg[u]`` are used. Each tie is stored twice (once per
 end) with the same attributes: ``nbr`` (other end), ``emask`` (bit set of platforms the tie is
 on; 0 = dormant), ``eday`` (day created), ``echan`` (channel index, plus ``REL_BIT`` when the
-tie carries a relationship), ``erel`` (offender-child relationship id or -1). Children have the lowest ids, so an offender-child tie is always visited
-from the child's side (u < v): all writes concerning one child happen in one loop iteration,
-which keeps the parallel loops free of races.
+tie carries a relationship), ``erel`` (offender-child relationship id or -1). Children have
+the lowest ids, so an offender-child tie is always met from the child's side (u < v). The
+parallel loops write only per-chunk counters and per-node entries of their own nodes; the
+relationships (few) are stepped in a serial pass, so there are no races.
 """
 
 from __future__ import annotations
@@ -422,9 +423,9 @@ def fof_bound(u, p, start, deg, nbr, emask, pdeg):
 
 
 def _ht_slot(ht_key, hbits, w):
-    """Slot of key ``w`` in the open-addressing table ``ht_key`` (linear probing; -1 = empty):
-    where ``w`` is, or the empty slot where it would go."""
-    hmask = ht_key.shape[0] - 1
+    """Slot of key ``w`` in the open-addressing table ``ht_key[:2**hbits]`` (linear probing;
+    -1 = empty): where ``w`` is, or the empty slot where it would go."""
+    hmask = (1 << hbits) - 1
     s = ((np.int64(w) * 2654435769) & 0xFFFFFFFF) >> (32 - hbits)
     while ht_key[s] != w and ht_key[s] != -1:
         s = (s + 1) & hmask
@@ -444,8 +445,8 @@ def fof_candidates(u, p, contact_book, start, deg, nbr, emask, echan, pdeg, elig
     first met) with ``cnt[i]`` = common neighbours on p, ``aa[i]`` = sum of 1/log(deg_p z) over
     them and ``book[i]`` = 1 for a contact-book signal.
 
-    Nodes met are looked up in a small open-addressing hash table (``ht_key``, ``2**hbits``
-    slots, all -1 on entry and again on return; ``ht_idx`` = candidate index, -1 = excluded or
+    Nodes met are looked up in a small open-addressing hash table (``ht_key[:2**hbits]``, all
+    -1 on entry and again on return; ``ht_idx`` = candidate index, -1 = excluded or
     not eligible) rather than in arrays of one entry per node: the table of one user stays in
     cache, where node-indexed scratch (tens of MB at a million agents) does not. The caller
     sizes the table to at least twice :func:`fof_bound` and the other arrays to the bound.
@@ -537,7 +538,8 @@ def candidate_score(rule, u, w, p, cnt_w, aa_w, pdeg):
 def suggest(seed, day, p, rule, k, n_served, accept, offender_follow, age_h, school_h,
             contact_book, claimed_teen_mult, acct_users, start, deg, nbr, emask, echan, pdeg, role,
             age, school, elig, accept_mult, claims_teen, target_min,
-            target_max, out_of_range_w, known_minor_p, no_adult_child, min_mutual_minor, out_u, out_w, out_kind, n_chunks):
+            target_max, out_of_range_w, known_minor_p, no_adult_child, min_mutual_minor, out_u,
+            out_w, out_kind, n_chunks):
     """Friend suggestions on platform ``p`` for one day ("people you may know").
 
     ``n_served`` users are drawn (keyed by day and index) from the account holders; for each,
@@ -600,13 +602,19 @@ def suggest(seed, day, p, rule, k, n_served, accept, offender_follow, age_h, sch
                 ht_key = np.full(1 << hbits, -1, np.int64)
                 ht_idx = np.empty(1 << hbits, np.int64)
                 cap = 1 << (hbits - 1)
+            # this user's table: the smallest power of two >= 2 * need (at least 256 slots),
+            # a prefix of the allocated one, so that one large user does not leave every later
+            # user probing a table too big for the cache
+            ub = 8
+            while (1 << ub) < 2 * need:
+                ub += 1
                 ht_used = np.empty(cap, np.int64)
                 cand = np.empty(cap, np.int64)
                 cnt = np.empty(cap)
                 aa = np.empty(cap)
                 book = np.empty(cap, np.uint8)
             nc = fof_candidates(u, p, contact_book, start, deg, nbr, emask, echan, pdeg, elig,
-                                ht_key, hbits, ht_idx, ht_used, cand, cnt, aa, book)
+                                ht_key, ub, ht_idx, ht_used, cand, cnt, aa, book)
             # top-k by score, ties broken by a keyed hash
             nt = 0
             for a in range(nc):
@@ -807,10 +815,10 @@ def resolve_contacts(seed, day, a_off, a_child, a_plat, a_chan, a_child_initiate
                      out_reported, child_first_day, child_first_plat, child_first_chan):
     """Turn contact attempts into relationships, in the given (fixed) order.
 
-    A child already tied to the offender (a live tie) is
-    skipped (pairs are unique per day: the caller de-duplicates). Otherwise a relationship starts at ``contacted``; the child accepts (keyed draw,
-    stranger acceptance scaled by literacy, vulnerability, a teen-claimed age and intervention
-    multipliers) or declines, and a declining child may block and/or report (Thorn 2023). A
+    A child already tied to the offender (a live tie) is skipped (pairs are unique per day: the
+    caller de-duplicates). Otherwise a relationship starts at ``contacted``; the child accepts
+    (keyed draw, stranger acceptance scaled by literacy, vulnerability, a teen-claimed age and
+    intervention multipliers) or declines, and a declining child may block and/or report (Thorn 2023). A
     child-initiated request (suggestion shown to the child) is accepted by the offender.
     Writes relationship rows from ``n_rel[0]``. ``out_accepted[i]``: the new relationship id if
     accepted, -1 if declined, -2 if skipped (already tied).
@@ -1117,7 +1125,8 @@ __all__ = [name for name in dir() if not name.startswith("__")]
 
 _NUMBA_MODULE = None
 #: Functions compiled for the numba backend; helpers first (they are called by the kernels).
-JIT_FUNCTIONS = ("mix64", "day_key", "u01_key", "u01_pair", "u01", "poisson_from_u", "pair_key", "clamp01", "find_slot", "_append_half",
+JIT_FUNCTIONS = ("mix64", "day_key", "u01_key", "u01_pair", "u01", "poisson_from_u", "pair_key",
+                 "clamp01", "find_slot", "_append_half",
                  "_pdeg_add", "set_tie_mask", "insert_ties", "score_pair", "fof_bound", "_ht_slot",
                  "fof_candidates",
                  "candidate_score", "resolve_contacts", "_grooming_step", "first_copies",

@@ -159,7 +159,6 @@ class GroomingModel(mesa.Model):
         priv = [p for p, pl in enumerate(pls) if pl.private_destination]
         self.private_plat = priv[0] if priv else -1
         self.acct_users = [np.nonzero(self.pop.acct[:, p])[0].astype(np.int64) for p in range(P)]
-        n = self.pop.n
         nch = min(self.threads, N_CHUNKS) if self.backend == "numba" else 1
         self._sugg_chunks = nch
         g = self.g

@@ -7,8 +7,8 @@
 Sections (each also runnable alone): kernel (contact kernel vs memory-bound reference, 1 and 2
 threads), startup, scaling (10k..1M agents, per-agent-day time and peak memory), baselines
 (pure-Python backend with byte-identity check, idiomatic Mesa), threads (1 vs 2, identical
-outputs), e2e (1M agents x 365 days, build + run + write), big (10M agents x 30 days),
-prototypes (proposed fixes timed against the model's code on the same inputs).
+outputs), e2e (1M agents x 365 days, build + run + write, 1 and 2 threads), big (10M agents
+x 30 days).
 Results are written after every section, so an interrupted run keeps what it measured.
 The machine is shared: figures are medians where repeats are cheap, and ratios are measured
 side by side in one run. See README.md in this folder and docs/performance.md.
@@ -32,7 +32,7 @@ import bench_startup  # noqa: E402
 import bench_threads  # noqa: E402
 from common import HERE, RESULTS, git_info, log, machine_info, median, peak_of, run_child, versions  # noqa: E402
 
-SECTIONS = ("kernel", "startup", "scaling", "baselines", "threads", "e2e", "big", "prototypes")
+SECTIONS = ("kernel", "startup", "scaling", "baselines", "threads", "e2e", "big")
 
 
 def kernel_section(quick: bool) -> dict:
@@ -50,8 +50,7 @@ def kernel_section(quick: bool) -> dict:
         out[f"threads_{t}"] = r
         log(f"  kernel {r['kernel_ties_per_second'] / 1e6:.0f} M ties/s, reference "
             f"{r['reference_ties_per_second'] / 1e6:.0f} M ties/s, ratio "
-            f"{r['ratio_kernel_to_reference']:.2f}; prototype "
-            f"{(r.get('prototype_ties_per_second') or 0) / 1e6:.0f} M ties/s")
+            f"{r['ratio_kernel_to_reference']:.2f}")
     r1 = out.get("threads_1", {})
     if not r1.get("failed"):
         out["ratio_threads_1"] = r1["ratio_kernel_to_reference"]
@@ -60,27 +59,6 @@ def kernel_section(quick: bool) -> dict:
     if not r2.get("failed") and r2:
         out["ratio_threads_2"] = r2["ratio_kernel_to_reference"]
     out["target_ratio"] = 0.5
-    return out
-
-
-def prototypes_section(quick: bool) -> dict:
-    """Proposed fixes, measured against the model's own code on the same inputs (identical
-    outputs checked). They mirror the kernels of the commit they were written against; if the
-    model's signatures have moved on, the failure is recorded and the other results stand."""
-    agents = 300_000 if quick else 1_000_000
-    out = {"agents": agents, "dense": True}
-    for name, script, extra in (("build", "proto_build.py", []),
-                                ("suggest_1_thread", "proto_suggest.py", ["--days", "3"]),
-                                ("suggest_2_threads", "proto_suggest.py",
-                                 ["--days", "3", "--threads", "2"])):  # day 1 of 3 untimed
-        log(f"prototypes: {name}")
-        r = run_child([str(HERE / script), "--agents", str(agents), "--dense", *extra],
-                      timeout=3600)
-        if r.get("returncode") != 0:
-            log(f"  {name} FAILED (kernel signature changed?): {r.get('error', '')[-300:]}")
-        else:
-            log(f"  {name}: {json.dumps({k: v for k, v in r.items() if k != 'error'})[:400]}")
-        out[name] = r
     return out
 
 
@@ -182,11 +160,12 @@ def rederive_peaks(res: dict) -> None:
         _fix_peak(r)
     if b.get("runs") and b["runs"][0].get("returncode") == 0:
         b["peak_rss_mb"] = b["runs"][0]["peak_rss_mb"]
-    e = res.get("e2e", {})
-    if e.get("worker"):
-        _fix_peak(e["worker"])
-        e["peak_rss_mb"] = e["worker"]["peak_rss_mb"]
-        e.setdefault("targets", {})["peak_memory_mb<=4096"] = e["peak_rss_mb"] <= 4096
+    for key in ("e2e", "e2e_threads2"):
+        e = res.get(key, {})
+        if e.get("worker"):
+            _fix_peak(e["worker"])
+            e["peak_rss_mb"] = e["worker"]["peak_rss_mb"]
+            e.setdefault("targets", {})["peak_memory_mb<=4096"] = e["peak_rss_mb"] <= 4096
     for r in (res.get("threads", {}).get("cases") or {}).values():
         _fix_peak(r)
 
@@ -209,9 +188,11 @@ def targets_table(res: dict) -> list[dict]:
         add("contact kernel / reference sweep (2 threads)", round(k["ratio_threads_2"], 3), ">= 0.5",
             k["ratio_threads_2"] >= 0.5, f"{r2['kernel_ties_per_second'] / 1e6:.0f} vs "
                                          f"{r2['reference_ties_per_second'] / 1e6:.0f} M ties/s")
-    e = res.get("e2e", {})
-    if e and not e.get("failed"):
-        tag = f"{e['agents'] / 1e6:g}M agents"
+    for key in ("e2e", "e2e_threads2"):
+        e = res.get(key, {})
+        if not e or e.get("failed"):
+            continue
+        tag = f"{e['agents'] / 1e6:g}M agents, {e['threads']} thread{'s' if e['threads'] > 1 else ''}"
         add(f"{tag} x {e['days']} d: build + run + write (s)", round(e["build_run_write_seconds"], 1),
             "<= 60", e["targets"]["build_run_write_seconds<=60"],
             f"build {e['build_seconds']:.1f} + run {e['run_seconds']:.1f} + write "
@@ -341,11 +322,12 @@ def main(argv=None):
             elif s == "threads":
                 res[s] = bench_threads.run(agents=100_000 if a.quick else 1_000_000, days=10)
             elif s == "e2e":
+                # the issue's target is on two cores: 2 threads; 1 thread for comparison
                 res[s] = bench_e2e.run(agents=100_000 if a.quick else 1_000_000, days=365)
+                res["e2e_threads2"] = bench_e2e.run(agents=100_000 if a.quick else 1_000_000,
+                                                    days=365, threads=2)
             elif s == "big":
                 res[s] = bench_scaling.run_10m()
-            elif s == "prototypes":
-                res[s] = prototypes_section(a.quick)
         except Exception as e:  # noqa: BLE001 - record and go on with the other sections
             import traceback
 

@@ -78,8 +78,8 @@ def main(path=None):
     if k.get("threads_1"):
         out.append("### Contact kernel vs reference sweep")
         out.append("")
-        out.append("| threads | ties | model kernel | reference (nbr + u01) | reference + reads mask/chan/rel | prototype | kernel/ref | prototype/ref | prototype counts = model |")
-        out.append("|---|---|---|---|---|---|---|---|---|")
+        out.append("| threads | ties | model kernel | reference (nbr + u01) | reference + reads mask/chan/rel | kernel/ref |")
+        out.append("|---|---|---|---|---|---|")
         for t in (1, 2):
             r = k.get(f"threads_{t}")
             if not r or r.get("failed"):
@@ -89,9 +89,7 @@ def main(path=None):
                 f"{r['kernel_ties_per_second'] / 1e6:.0f} M/s ({ms(r['kernel_seconds_median'])} ms) | "
                 f"{r['reference_ties_per_second'] / 1e6:.0f} M/s ({ms(r['reference_seconds_median'])} ms) | "
                 f"{r['reference_full_read_ties_per_second'] / 1e6:.0f} M/s | "
-                f"{r['prototype_ties_per_second'] / 1e6:.0f} M/s ({ms(r['prototype_seconds_median'])} ms) | "
-                f"{r['ratio_kernel_to_reference']:.2f} | {r['ratio_prototype_to_reference']:.2f} | "
-                f"{r['prototype_counts_equal_model']} |")
+                f"{r['ratio_kernel_to_reference']:.2f} |")
         out.append("")
 
     s = d.get("scaling", {})
@@ -128,9 +126,11 @@ def main(path=None):
             cols.append((f"{r['agents'] / 1e6:g}M default, 30 d", r["profile_day"],
                          r["runs"][0]["steady_day_seconds"]))
     e = d.get("e2e", {})
-    if e.get("profile_day"):
-        cols.append((f"{e['agents'] / 1e6:g}M dense, {e['days']} d", e["profile_day"],
-                     1.0 / e["daily_loop_agent_days_per_second"] * e["agents"]))
+    for e_ in (e, d.get("e2e_threads2", {})):
+        if e_.get("profile_day"):
+            cols.append((f"{e_['agents'] / 1e6:g}M dense, {e_['days']} d, {e_['threads']} thr.",
+                         e_["profile_day"],
+                         1.0 / e_["daily_loop_agent_days_per_second"] * e_["agents"]))
     b = d.get("big", {})
     if b.get("profile_day"):
         cols.append((f"{b['agents'] / 1e6:g}M default, {b['days']} d", b["profile_day"],
@@ -194,28 +194,6 @@ def main(path=None):
             out.append(f"| {i} | {r.get('to_first_step_start')} | {r.get('to_first_step_end')} | {r.get('exit_seconds')} |")
         out.append("")
 
-    pr = d.get("prototypes", {})
-    if pr:
-        out.append("### Prototypes of the proposed fixes (same inputs, outputs compared)")
-        out.append("")
-        bld = pr.get("build", {})
-        if bld.get("returncode") == 0:
-            out.append(f"- build at {bld['agents']:,} agents (dense, {bld['ties'] / 1e6:.1f}M ties): "
-                       f"`build_population` {bld['build_population_seconds']:.2f} s -> "
-                       f"{bld['build_population_hoisted_seconds']:.2f} s (identical: {bld['population_identical']}); "
-                       f"`TieStore.__init__` {bld['tiestore_init_seconds']:.2f} s -> {bld['tiestore_counting_seconds']:.2f} s "
-                       f"(identical: {bld['tiestore_identical']}); de-duplication of {bld['dedupe_pairs'] / 1e6:.1f}M pairs "
-                       f"{bld['dedupe_np_unique_seconds']:.2f} s -> {bld['dedupe_counting_seconds']:.2f} s (identical: {bld['dedupe_identical']}); "
-                       f"whole `build_initial_ties` {bld['build_initial_ties_seconds']:.2f} s as is.")
-        for name in ("suggest_1_thread", "suggest_2_threads"):
-            r = pr.get(name, {})
-            if r.get("returncode") == 0:
-                out.append(f"- suggest, {r['threads']} thread(s), {r['agents']:,} agents dense, {r['served_per_day']:,} users served/day: "
-                           f"{ms(r['model_suggest_seconds_per_day'])} ms/day -> {ms(r['prototype_suggest_seconds_per_day'])} ms/day "
-                           f"(x{r['speedup']:.2f}; identical proposals in all {r['calls']} calls: {r['identical_all_calls']})")
-            elif r:
-                out.append(f"- {name}: failed ({(r.get('error') or '')[-200:]!r})")
-        out.append("")
     print("\n".join(out))
 
 
