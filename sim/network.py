@@ -27,6 +27,23 @@ from sim.config import CHANNELS
 from sim.kernels import CH_ADULT, CH_CLUB, CH_HOUSEHOLD, CH_SCHOOL, CHAN_MASK, numba_module
 from sim.population import STREAM_TIES, Population, rng_for
 
+#: From this many ties up, the initial graph is de-duplicated and laid out by O(ties) Numba
+#: counting sorts; below it by NumPy sorts, which give the same arrays and spare a small run
+#: the Numba start-up (~0.3 s before the first day). tests/test_network.py checks both agree.
+NUMBA_BUILD_MIN_TIES = 200_000
+
+
+def first_copies(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
+    """Boolean mask of the first listed copy of each pair ``(a[i], b[i])`` (ids < n)."""
+    a = np.asarray(a, np.int64)
+    b = np.asarray(b, np.int64)
+    if a.size >= NUMBA_BUILD_MIN_TIES:
+        return numba_module().first_copies(a, b, n)
+    _, first = np.unique(a * n + b, return_index=True)
+    keep = np.zeros(a.size, bool)
+    keep[first] = True
+    return keep
+
 
 class TieStore:
     """CSR with room to grow: node ``u`` owns ``cap[u]`` slots from ``start[u]``; ``deg[u]`` used.
@@ -54,8 +71,19 @@ class TieStore:
         self.echan = np.zeros(pool, np.int8)
         self.erel = np.full(pool, -1, np.int32)
         # each owner's block: its ties as first end (list order), then as second end
-        numba_module().scatter_halves(u, v, mask, np.asarray(chan, np.int8), start, self.nbr,
-                                      self.emask, self.echan)
+        chan = np.asarray(chan, np.int8)
+        if u.size >= NUMBA_BUILD_MIN_TIES:
+            numba_module().scatter_halves(u, v, mask, chan, start, self.nbr, self.emask,
+                                          self.echan)
+        elif u.size:
+            hu = np.concatenate([u, v])
+            order = np.argsort(hu, kind="stable")
+            hu_s = hu[order]
+            first = np.searchsorted(hu_s, np.arange(n))
+            pos = start[hu_s] + (np.arange(hu_s.size) - first[hu_s])
+            self.nbr[pos] = np.concatenate([v, u])[order]
+            self.emask[pos] = np.concatenate([mask, mask])[order]
+            self.echan[pos] = np.concatenate([chan, chan])[order]
         self.start, self.deg, self.cap = start, deg, cap
         self.pool_used = np.array([used], np.int64)
         self.pdeg = np.zeros((n, n_platforms), np.int32)
@@ -276,7 +304,7 @@ def build_initial_ties(cfg, pop: Population, groups: dict) -> TieStore:
     b = np.maximum(u, v)
     ok = a != b
     a, b, ch = a[ok], b[ok], ch[ok]
-    keep = numba_module().first_copies(a.astype(np.int64), b.astype(np.int64), n)
+    keep = first_copies(a, b, n)
     a, b, ch = a[keep], b[keep], ch[keep]
 
     # platform mask: both ends hold an account, mirrored with probability tie_on_platform

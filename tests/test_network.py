@@ -197,3 +197,29 @@ def test_array_builder_matches_networkx_reference_statistics():
     assert abs(a["by_channel"][0] - x["by_channel"][0]) <= 0.05 * x["by_channel"][0]
     assert a["children_with_parent"] == x["children_with_parent"] == 1.0
     assert abs(a["child_age_gap"] - x["child_age_gap"]) <= 0.2
+
+
+def test_numba_and_numpy_builds_give_the_same_arrays(monkeypatch):
+    """The initial graph is laid out by NumPy sorts below ``NUMBA_BUILD_MIN_TIES`` ties and by
+    Numba counting sorts above: both must give the same world, array for array."""
+    import sim.network as N
+
+    cfg = make_cfg(small("days=1"))
+    models = {}
+    for name, threshold in (("numpy", 10**12), ("numba", 0)):
+        monkeypatch.setattr(N, "NUMBA_BUILD_MIN_TIES", threshold)
+        models[name] = GroomingModel(cfg)
+    a, b = models["numpy"].ties, models["numba"].ties
+    assert a.n_ties > 1000
+    for name in ("start", "deg", "cap", "nbr", "emask", "eday", "echan", "erel", "pdeg",
+                 "pool_used"):
+        assert np.array_equal(getattr(a, name), getattr(b, name)), name
+    # de-duplication keeps the first listed copy of each pair, as np.unique's first index
+    rng = np.random.default_rng(5)
+    x = rng.integers(0, 50, 3000)
+    y = rng.integers(0, 50, 3000)
+    monkeypatch.setattr(N, "NUMBA_BUILD_MIN_TIES", 0)
+    fast = N.first_copies(x, y, 50)
+    monkeypatch.setattr(N, "NUMBA_BUILD_MIN_TIES", 10**12)
+    slow = N.first_copies(x, y, 50)
+    assert np.array_equal(fast, slow) and 0 < fast.sum() < 3000
