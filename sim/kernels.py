@@ -160,6 +160,13 @@ def u01_key(dk, a, b):
     return np.float64(x >> _S11) * _INV53
 
 
+def bits_pair(dk, u, v):
+    """The 53 random bits behind :func:`u01_pair` as an integer: ``u01_pair == bits * 2**-53``,
+    so ``u01_pair(dk, u, v) < p`` exactly when ``bits_pair(dk, u, v) < ceil(p * 2**53)``."""
+    x = mix64(dk + (np.uint64(u) * _TWO32 + np.uint64(v)) * _GOLDEN)
+    return np.int64(x >> _S11)
+
+
 def u01_pair(dk, u, v):
     """Uniform [0, 1) for a pair of node ids (< 2**32) with one mix: the hot-loop draw.
 
@@ -992,6 +999,10 @@ def benign_interactions(seed, day, start, deg, nbr, emask, echan, p_code, n_plat
     n = start.shape[0]
     chunk = (n + n_chunks - 1) // n_chunks
     dk = day_key(seed, day, K_INTERACT)
+    # integer thresholds: draw < p  <=>  bits < ceil(p * 2**53) (exact; no int-to-float work)
+    thr = np.empty(p_code.shape[0], np.int64)
+    for i in range(p_code.shape[0]):
+        thr[i] = np.int64(math.ceil(p_code[i] * 9007199254740992.0))
     for c in prange(n_chunks):
         lo = c * chunk
         hi = min(n, lo + chunk)
@@ -1004,7 +1015,7 @@ def benign_interactions(seed, day, start, deg, nbr, emask, echan, p_code, n_plat
                 v = nbr[a]
                 if v < u:
                     continue
-                hit = np.int64(u01_pair(dk, u, v) < p_code[echan[a]])
+                hit = np.int64(bits_pair(dk, u, v) < thr[echan[a]])
                 hist[((a & 3) << 8) + np.int64(emask[a]) * hit] += 1
         for mm in range(1, 256):
             t = hist[mm] + hist[256 + mm] + hist[512 + mm] + hist[768 + mm]
@@ -1125,7 +1136,7 @@ __all__ = [name for name in dir() if not name.startswith("__")]
 
 _NUMBA_MODULE = None
 #: Functions compiled for the numba backend; helpers first (they are called by the kernels).
-JIT_FUNCTIONS = ("mix64", "day_key", "u01_key", "u01_pair", "u01", "poisson_from_u", "pair_key",
+JIT_FUNCTIONS = ("mix64", "day_key", "u01_key", "bits_pair", "u01_pair", "u01", "poisson_from_u", "pair_key",
                  "clamp01", "find_slot", "_append_half",
                  "_pdeg_add", "set_tie_mask", "insert_ties", "score_pair", "fof_bound", "_ht_slot",
                  "fof_candidates",

@@ -99,9 +99,10 @@ class Metrics:
 
     def end_day(self, day: int) -> None:
         m = self.model
-        first = m.child_first_day
+        # one contiguous pass over [children, stage] instead of one strided pass per stage
+        new = (m.child_first_day == day).sum(axis=0)
         for s, name in enumerate(STAGES, start=1):
-            self._row[self._index[f"new_children_{name}"]] = int((first[:, s] == day).sum())
+            self._row[self._index[f"new_children_{name}"]] = int(new[s])
         n_rel = int(m.n_rel[0])
         active = m.rel["exit"][:n_rel] == 0
         self.set_level("active_relationships", int(active.sum()))

@@ -326,6 +326,10 @@ class GroomingModel(mesa.Model):
         K, pop, ts, sw = self.K, self.pop, self.ties, self.switches
         benign_u, benign_w, benign_p = [], [], []
         att = []
+        # per platform, one contiguous row: account, suggestible and not banned (whole-array
+        # operations and one transpose instead of strided column slices per platform)
+        elig_all = np.ascontiguousarray((pop.acct & sw.suggestible & ~pop.banned_acct).T)
+        minor_all = np.ascontiguousarray(pop.known_minor.T)
         for p, name in enumerate(self.platform_names):
             pl = self.plat_cfg[p]
             if not pl.suggestions or pl.suggestions_per_day == 0 or pl.served_share == 0:
@@ -338,7 +342,6 @@ class GroomingModel(mesa.Model):
             out_u = np.full(n_served * k, -1, np.int64)
             out_w = np.full(n_served * k, -1, np.int64)
             out_kind = np.zeros(n_served * k, np.int8)
-            banned = pop.banned_acct[:, p]
             K.suggest(
                 self.seed, d, p, _rule_index(pl.suggestion_rule), k, n_served,
                 float(pl.suggestion_accept), float(self.g.offender_follows_suggested_child),
@@ -346,9 +349,9 @@ class GroomingModel(mesa.Model):
                 float(self.g.accept_claimed_teen_multiplier), users,
                 ts.start, ts.deg, ts.nbr, ts.emask, ts.echan, ts.pdeg, pop.role, pop.age,
                 pop.school,
-                pop.acct[:, p] & sw.suggestible[:, p] & ~banned, sw.accept_mult,
+                elig_all[p], sw.accept_mult,
                 self.claims_teen_node, self.target_min_node, self.target_max_node,
-                self.out_of_target_node, pop.known_minor[:, p].copy(),
+                self.out_of_target_node, minor_all[p],
                 bool(sw.no_adult_child_suggestions[p]), int(sw.min_mutual_for_minors[p]),
                 out_u, out_w, out_kind, self._sugg_chunks,
             )

@@ -146,3 +146,28 @@ def test_stage_constants_match_config():
     assert CHANNELS[K.CH_SUGGESTION] == "suggestion"
     assert CHANNELS[K.CH_SEARCH] == "search"
     assert CHANNELS[K.CH_ORGANIC] == "organic"
+
+
+def test_integer_threshold_decides_exactly_as_the_float_draw(N):
+    """The contact step compares ``bits_pair`` with ``ceil(p * 2**53)`` instead of ``u01_pair``
+    with ``p``: the decision must be the same for every pair and probability (both backends),
+    including p = 0 (never) and p = 1 (always) and draws that fall exactly on a threshold."""
+    with np.errstate(over="ignore"):  # numpy uint64 scalars wrap, as intended
+        _threshold_checks(N)
+
+
+def _threshold_checks(N):
+    dk = K.day_key(7, 3, K.K_INTERACT)
+    rng = np.random.default_rng(11)
+    pairs = [(int(u), int(v)) for u, v in rng.integers(0, 2**31 - 1, size=(300, 2))]
+    for u, v in pairs[:50]:
+        bits = int(K.bits_pair(dk, u, v))
+        assert bits == int(N.bits_pair(dk, u, v)) and 0 <= bits < 2**53
+        x = K.u01_pair(dk, u, v)
+        assert x == N.u01_pair(dk, u, v) == bits * 2.0**-53
+        ps = [0.0, 1.0, x, math.nextafter(x, 0.0), math.nextafter(x, 1.0), *rng.random(5)]
+        for p in ps:
+            thr = math.ceil(p * 2.0**53)
+            assert (bits < thr) == (x < p), (u, v, p)
+    assert not any(K.bits_pair(dk, u, v) < math.ceil(0.0) for u, v in pairs)
+    assert all(K.bits_pair(dk, u, v) < math.ceil(2.0**53) for u, v in pairs)
