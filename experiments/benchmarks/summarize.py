@@ -143,8 +143,9 @@ def main(path=None):
         out.append("| build phase (s) | " + " | ".join(c[0] for c in cols) + " |")
         out.append("|---|" + "---|" * len(cols) + "")
         srcs = [r for r in s.get("sizes", []) if r.get("agents") in (100_000, 1_000_000)]
-        if e.get("profile_build"):
-            srcs.append(e)
+        for e_ in (e, d.get("e2e_threads2", {})):
+            if e_.get("profile_build"):
+                srcs.append(e_)
         if b.get("profile_build"):
             srcs.append(b)
         for key in ("build_population", "build_initial_ties", "setup_rest"):
