@@ -303,6 +303,8 @@ def main(argv=None):
             for s in SECTIONS:
                 if s in old and s not in sections:
                     res[s] = old[s]
+                    if s == "e2e" and "e2e_threads2" in old:  # the section's second run
+                        res["e2e_threads2"] = old["e2e_threads2"]
                     res["section_wall_seconds"][s] = old.get("section_wall_seconds", {}).get(s)
                     res["section_loadavg"][s] = old.get("section_loadavg", {}).get(s)
                     res.setdefault("section_meta", {})[s] = old.get("section_meta", {}).get(

@@ -1,0 +1,133 @@
+"""How far the suggestion kernel is from its memory floor, per served user (not in run_all.py).
+
+    .venv/bin/python experiments/benchmarks/suggest_floor.py [--agents 1000000] [--default-network]
+
+Builds the world (1M agents, dense network by default), runs day 1, then for each platform with
+suggestions draws the day's number of served users and times, on the model's own arrays:
+
+1. ``walk``: reading every friend-of-friend on the platform (each neighbour's block), nothing
+   else - the least any exact friend-of-friend generator must do;
+2. ``candidates``: the model's ``fof_candidates`` (de-duplication in a per-user hash table,
+   eligibility, contact book) with its ``fof_bound``;
+3. ``suggest``: the model's whole ``suggest`` kernel (also scoring, top-k, proposals), 1 thread.
+
+Prints microseconds per served user for each (median of 3 repeats) as one JSON line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import numba  # noqa: E402
+import numpy as np  # noqa: E402
+from common import base_overrides  # noqa: E402
+
+from sim import kernels as _k  # noqa: E402
+
+K = _k.numba_module()
+_fof = K.fof_candidates
+_bound = K.fof_bound
+
+
+@numba.njit(cache=True)
+def walk(users, p, start, deg, nbr, emask):
+    pbit = np.uint8(1 << p)
+    tot = 0
+    for u in users:
+        su = start[u]
+        for a in range(su, su + deg[u]):
+            if emask[a] & pbit:
+                v = nbr[a]
+                for b in range(start[v], start[v] + deg[v]):
+                    if emask[b] & pbit:
+                        tot += nbr[b]
+    return tot
+
+
+@numba.njit(cache=True)
+def candidates(users, p, cb, start, deg, nbr, emask, echan, pdeg, elig):
+    n = start.shape[0]
+    hbits = 16
+    ht_key = np.full(1 << hbits, -1, np.int64)
+    ht_idx = np.empty(1 << hbits, np.int64)
+    cap = 1 << (hbits - 1)
+    ht_used = np.empty(cap, np.int64)
+    cand = np.empty(cap, np.int64)
+    cnt = np.empty(cap)
+    aa = np.empty(cap)
+    book = np.empty(cap, np.uint8)
+    tot = 0
+    for u in users:
+        need = min(_bound(u, p, start, deg, nbr, emask, pdeg), n)
+        if need > cap:
+            continue
+        ub = 8
+        while (1 << ub) < 2 * need:
+            ub += 1
+        tot += _fof(u, p, cb, start, deg, nbr, emask, echan, pdeg, elig, ht_key, ub, ht_idx,
+                    ht_used, cand, cnt, aa, book)
+    return tot
+
+
+def timed(fn, *args, repeats=3):
+    fn(*args)
+    out = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        fn(*args)
+        out.append(time.perf_counter() - t)
+    return statistics.median(out)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--agents", type=int, default=1_000_000)
+    ap.add_argument("--default-network", action="store_true",
+                    help="the default network instead of the dense one")
+    a = ap.parse_args(argv)
+    from sim.model import GroomingModel
+
+    m = GroomingModel(overrides=base_overrides(a.agents, 2, 1, not a.default_network))
+    m.run(days=1, progress=False)
+    ts, pop, sw = m.ties, m.pop, m.switches
+    rows = {}
+    for p, name in enumerate(m.platform_names):
+        pl = m.plat_cfg[p]
+        users = m.acct_users[p]
+        ns = int(round(pl.served_share * users.size))
+        if not pl.suggestions or ns == 0 or pl.suggestions_per_day == 0:
+            continue
+        rng = np.random.default_rng(p)
+        sel = users[(rng.random(ns) * users.size).astype(np.int64)]
+        elig = np.ascontiguousarray(pop.acct[:, p] & sw.suggestible[:, p] & ~pop.banned_acct[:, p])
+        t_walk = timed(walk, sel, p, ts.start, ts.deg, ts.nbr, ts.emask)
+        t_cand = timed(candidates, sel, p, float(pl.contact_book), ts.start, ts.deg, ts.nbr,
+                       ts.emask, ts.echan, ts.pdeg, elig)
+        k = int(pl.suggestions_per_day)
+        out = [np.full(ns * k, -1, np.int64), np.full(ns * k, -1, np.int64),
+               np.zeros(ns * k, np.int8)]
+        args = (m.seed, 2, p, ["common_neighbors", "jaccard", "adamic_adar",
+                               "preferential_attachment"].index(pl.suggestion_rule), k, ns,
+                float(pl.suggestion_accept), float(m.g.offender_follows_suggested_child),
+                float(pl.age_homophily), float(pl.school_homophily), float(pl.contact_book),
+                float(m.g.accept_claimed_teen_multiplier), users, ts.start, ts.deg, ts.nbr,
+                ts.emask, ts.echan, ts.pdeg, pop.role, pop.age, pop.school, elig, sw.accept_mult,
+                m.claims_teen_node, m.target_min_node, m.target_max_node, m.out_of_target_node,
+                np.ascontiguousarray(pop.known_minor[:, p]), False, 0, *out, 1)
+        t_sugg = timed(K.suggest, *args)
+        rows[name] = {"served": ns, "walk_us": round(t_walk / ns * 1e6, 2),
+                      "candidates_us": round(t_cand / ns * 1e6, 2),
+                      "suggest_us": round(t_sugg / ns * 1e6, 2)}
+    print(json.dumps({"agents": m.pop.n, "ties": m.ties.n_ties, "threads": 1,
+                      "per_platform": rows}))
+
+
+if __name__ == "__main__":
+    main()
