@@ -18,8 +18,8 @@ end) with the same attributes: ``nbr`` (other end), ``emask`` (bit set of platfo
 on; 0 = dormant), ``eday`` (day created), ``echan`` (channel index, plus ``REL_BIT`` when the
 tie carries a relationship), ``erel`` (offender-child relationship id or -1). Children have
 the lowest ids, so an offender-child tie is always met from the child's side (u < v). The
-parallel loops write only per-chunk counters and per-node entries of their own nodes; the
-relationships (few) are stepped in a serial pass, so there are no races.
+parallel loops write only per-chunk counters and output slots owned by the chunk (its nodes,
+served users or offenders); the relationships (few) are stepped in a serial pass: no races.
 """
 
 from __future__ import annotations
