@@ -212,6 +212,9 @@ def entry() -> None:
     os.unlink(marker)
     os.environ[MARKER_ENV] = marker
     previous = _install_sigterm()
+    if any(a in ("-m", "--multirun") for a in sys.argv[1:]):
+        print("sweep: running every job (Hydra multirun, joblib launcher); the run folders and, "
+              "with report=true, the comparison follow when all are done", flush=True)
     try:
         main()
         if os.path.exists(marker):
