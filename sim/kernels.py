@@ -352,23 +352,17 @@ def scatter_halves(u, v, mask, chan, start, nbr, emask, echan):
     """Place the half-edges of ties ``u[i]-v[i]`` in their owners' blocks: first every
     ``u[i] -> v[i]`` in list order, then every ``v[i] -> u[i]`` (the order of a stable sort of
     the half-edges by owner), in O(ties)."""
-    n = start.shape[0]
-    fill = np.zeros(n, np.int64)
-    m = u.shape[0]
-    for i in range(m):
-        x = u[i]
-        s = start[x] + fill[x]
-        fill[x] += 1
-        nbr[s] = v[i]
-        emask[s] = mask[i]
-        echan[s] = chan[i]
-    for i in range(m):
-        x = v[i]
-        s = start[x] + fill[x]
-        fill[x] += 1
-        nbr[s] = u[i]
-        emask[s] = mask[i]
-        echan[s] = chan[i]
+    fill = np.zeros(start.shape[0], np.int64)
+    for side in range(2):
+        own = u if side == 0 else v
+        other = v if side == 0 else u
+        for i in range(u.shape[0]):
+            x = own[i]
+            s = start[x] + fill[x]
+            fill[x] += 1
+            nbr[s] = other[i]
+            emask[s] = mask[i]
+            echan[s] = chan[i]
 
 
 # --------------------------------------------------------------------------------------------
@@ -427,6 +421,16 @@ def fof_bound(u, p, start, deg, nbr, emask, pdeg):
         if (emask[a] & pbit) != 0:
             b += pdeg[nbr[a], p]
     return b
+
+
+def fof_scratch(hbits):
+    """Empty scratch for :func:`fof_candidates`: a hash table of ``2**hbits`` slots (all -1) and
+    candidate arrays for up to ``2**(hbits-1)`` entries:
+    ``(ht_key, ht_idx, ht_used, cand, cnt, aa, book)``."""
+    cap = 1 << (hbits - 1)
+    return (np.full(1 << hbits, -1, np.int64), np.empty(1 << hbits, np.int64),
+            np.empty(cap, np.int64), np.empty(cap, np.int64), np.empty(cap), np.empty(cap),
+            np.empty(cap, np.uint8))
 
 
 def _ht_slot(ht_key, hbits, w):
@@ -581,14 +585,8 @@ def suggest(seed, day, p, rule, k, n_served, accept, offender_follow, age_h, sch
         age_f[d] = math.exp(-age_h * d / 5.0) if age_h > 0.0 else 1.0
     for c in prange(n_chunks):
         hbits = 10
-        ht_key = np.full(1 << hbits, -1, np.int64)
-        ht_idx = np.empty(1 << hbits, np.int64)
         cap = 1 << (hbits - 1)
-        ht_used = np.empty(cap, np.int64)
-        cand = np.empty(cap, np.int64)
-        cnt = np.empty(cap)
-        aa = np.empty(cap)
-        book = np.empty(cap, np.uint8)
+        ht_key, ht_idx, ht_used, cand, cnt, aa, book = fof_scratch(hbits)
         top_w = np.empty(k, np.int64)
         top_s = np.empty(k, np.float64)
         top_t = np.empty(k, np.float64)
@@ -603,23 +601,17 @@ def suggest(seed, day, p, rule, k, n_served, accept, offender_follow, age_h, sch
             if not elig[u]:
                 continue
             need = min(fof_bound(u, p, start, deg, nbr, emask, pdeg), n)
-            if need > cap:
+            if need > cap:  # grow this chunk's scratch (rare: a user with many friends-of-friends)
                 while (1 << hbits) < 2 * need:
                     hbits += 1
-                ht_key = np.full(1 << hbits, -1, np.int64)
-                ht_idx = np.empty(1 << hbits, np.int64)
                 cap = 1 << (hbits - 1)
+                ht_key, ht_idx, ht_used, cand, cnt, aa, book = fof_scratch(hbits)
             # this user's table: the smallest power of two >= 2 * need (at least 256 slots),
             # a prefix of the allocated one, so that one large user does not leave every later
             # user probing a table too big for the cache
             ub = 8
             while (1 << ub) < 2 * need:
                 ub += 1
-                ht_used = np.empty(cap, np.int64)
-                cand = np.empty(cap, np.int64)
-                cnt = np.empty(cap)
-                aa = np.empty(cap)
-                book = np.empty(cap, np.uint8)
             nc = fof_candidates(u, p, contact_book, start, deg, nbr, emask, echan, pdeg, elig,
                                 ht_key, ub, ht_idx, ht_used, cand, cnt, aa, book)
             # top-k by score, ties broken by a keyed hash
@@ -1138,7 +1130,8 @@ _NUMBA_MODULE = None
 #: Functions compiled for the numba backend; helpers first (they are called by the kernels).
 JIT_FUNCTIONS = ("mix64", "day_key", "u01_key", "bits_pair", "u01_pair", "u01", "poisson_from_u", "pair_key",
                  "clamp01", "find_slot", "_append_half",
-                 "_pdeg_add", "set_tie_mask", "insert_ties", "score_pair", "fof_bound", "_ht_slot",
+                 "_pdeg_add", "set_tie_mask", "insert_ties", "score_pair", "fof_bound",
+                 "fof_scratch", "_ht_slot",
                  "fof_candidates",
                  "candidate_score", "resolve_contacts", "_grooming_step", "first_copies",
                  "scatter_halves")

@@ -34,6 +34,7 @@ from sim import kernels as _k  # noqa: E402
 K = _k.numba_module()
 _fof = K.fof_candidates
 _bound = K.fof_bound
+_scratch = K.fof_scratch
 
 
 @numba.njit(cache=True)
@@ -55,14 +56,8 @@ def walk(users, p, start, deg, nbr, emask):
 def candidates(users, p, cb, start, deg, nbr, emask, echan, pdeg, elig):
     n = start.shape[0]
     hbits = 16
-    ht_key = np.full(1 << hbits, -1, np.int64)
-    ht_idx = np.empty(1 << hbits, np.int64)
     cap = 1 << (hbits - 1)
-    ht_used = np.empty(cap, np.int64)
-    cand = np.empty(cap, np.int64)
-    cnt = np.empty(cap)
-    aa = np.empty(cap)
-    book = np.empty(cap, np.uint8)
+    ht_key, ht_idx, ht_used, cand, cnt, aa, book = _scratch(hbits)
     tot = 0
     for u in users:
         need = min(_bound(u, p, start, deg, nbr, emask, pdeg), n)
