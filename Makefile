@@ -34,6 +34,6 @@ lint: $(STAMP)
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info
 
-# The benchmark suite (~20 min; BENCH_ARGS=--quick for ~5 min): results/benchmarks/.
+# The benchmark suite (~13 min; BENCH_ARGS=--quick for ~4 min): results/benchmarks/.
 bench: $(STAMP)
 	$(PY) experiments/benchmarks/run_all.py $(BENCH_ARGS)

@@ -1,6 +1,6 @@
 """Run the benchmark suite and write results/benchmarks/benchmarks.json and scaling.png.
 
-    .venv/bin/python experiments/benchmarks/run_all.py            # full (~20 min on 2 cores)
+    .venv/bin/python experiments/benchmarks/run_all.py            # full (~13 min on 2 cores)
     .venv/bin/python experiments/benchmarks/run_all.py --quick    # smaller sizes (~4 min)
     .venv/bin/python experiments/benchmarks/run_all.py --only kernel,startup
 
