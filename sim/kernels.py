@@ -978,6 +978,16 @@ def _grooming_step(seed, day, r, u, v, rel_plat, rel_stage, rel_exit, rel_exit_d
         rel_exit_day[r] = day
 
 
+def _add_platform_counts(by_mask, chunk_counts, c, n_plat):
+    """Add interactions counted by platform set (``by_mask[m]``, m = 1..255) to the per-platform
+    counters ``chunk_counts[c, 8 + p]`` of chunk ``c``."""
+    for mm in range(1, 256):
+        if by_mask[mm] > 0:
+            for p in range(n_plat):
+                if (mm >> p) & 1:
+                    chunk_counts[c, 8 + p] += by_mask[mm]
+
+
 def benign_interactions(seed, day, start, deg, nbr, emask, echan, p_code, n_plat, chunk_counts,
                         n_chunks):
     """Benign interactions of one day with no detector running: the memory-bound hot loop.
@@ -1009,12 +1019,9 @@ def benign_interactions(seed, day, start, deg, nbr, emask, echan, p_code, n_plat
                     continue
                 hit = np.int64(bits_pair(dk, u, v) < thr[echan[a]])
                 hist[((a & 3) << 8) + np.int64(emask[a]) * hit] += 1
-        for mm in range(1, 256):
-            t = hist[mm] + hist[256 + mm] + hist[512 + mm] + hist[768 + mm]
-            if t > 0:
-                for p in range(n_plat):
-                    if (mm >> p) & 1:
-                        chunk_counts[c, 8 + p] += t
+        for mm in range(256):
+            hist[mm] += hist[256 + mm] + hist[512 + mm] + hist[768 + mm]
+        _add_platform_counts(hist, chunk_counts, c, n_plat)
 
 
 def contact_step(seed, day, n_children, start, deg, nbr, emask, echan, erel,
@@ -1084,11 +1091,7 @@ def contact_step(seed, day, n_children, start, deg, nbr, emask, echan, erel,
                                 # the higher id (the adult end, if any) is the flagged
                                 # account; one flag per node and day is kept (counted in full)
                                 fp_flags[u] = np.int64(v) * 8 + p
-            for mm in range(1, 256):
-                if mask_hist[mm] > 0:
-                    for p in range(n_plat):
-                        if (mm >> p) & 1:
-                            chunk_counts[c, 8 + p] += mask_hist[mm]
+            _add_platform_counts(mask_hist, chunk_counts, c, n_plat)
     # ---- grooming: active relationships on live ties, by child and then tie slot ----
     pool = np.int64(nbr.shape[0])
     keys = np.empty(n_rel, np.int64)
@@ -1133,7 +1136,8 @@ JIT_FUNCTIONS = ("mix64", "day_key", "u01_key", "bits_pair", "u01_pair", "u01", 
                  "_pdeg_add", "set_tie_mask", "insert_ties", "score_pair", "fof_bound",
                  "fof_scratch", "_ht_slot",
                  "fof_candidates",
-                 "candidate_score", "resolve_contacts", "_grooming_step", "first_copies",
+                 "candidate_score", "resolve_contacts", "_grooming_step", "_add_platform_counts",
+                 "first_copies",
                  "scatter_halves")
 PARALLEL_FUNCTIONS = ("suggest", "outreach", "benign_interactions", "contact_step")
 

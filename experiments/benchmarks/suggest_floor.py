@@ -6,7 +6,8 @@ Builds the world (1M agents, dense network by default), runs day 1, then for eac
 suggestions draws the day's number of served users and times, on the model's own arrays:
 
 1. ``walk``: reading every friend-of-friend on the platform (each neighbour's block), nothing
-   else - the least any exact friend-of-friend generator must do;
+   else - the least any exact friend-of-friend generator must do (also reported: friends on
+   the platform and slots read per served user);
 2. ``candidates``: the model's ``fof_candidates`` (de-duplication in a per-user hash table,
    eligibility, contact book) with its ``fof_bound``;
 3. ``suggest``: the model's whole ``suggest`` kernel (also scoring, top-k, proposals), 1 thread.
@@ -39,17 +40,20 @@ _scratch = K.fof_scratch
 
 @numba.njit(cache=True)
 def walk(users, p, start, deg, nbr, emask):
+    """Read every friend-of-friend slot on p; returns (friends on p, slots read, checksum)."""
     pbit = np.uint8(1 << p)
-    tot = 0
+    friends = slots = tot = 0
     for u in users:
         su = start[u]
         for a in range(su, su + deg[u]):
             if emask[a] & pbit:
                 v = nbr[a]
+                friends += 1
                 for b in range(start[v], start[v] + deg[v]):
+                    slots += 1
                     if emask[b] & pbit:
                         tot += nbr[b]
-    return tot
+    return friends, slots, tot
 
 
 @numba.njit(cache=True)
@@ -103,6 +107,7 @@ def main(argv=None):
         sel = users[(rng.random(ns) * users.size).astype(np.int64)]
         elig = np.ascontiguousarray(pop.acct[:, p] & sw.suggestible[:, p] & ~pop.banned_acct[:, p])
         t_walk = timed(walk, sel, p, ts.start, ts.deg, ts.nbr, ts.emask)
+        friends, slots, _ = walk(sel, p, ts.start, ts.deg, ts.nbr, ts.emask)
         t_cand = timed(candidates, sel, p, float(pl.contact_book), ts.start, ts.deg, ts.nbr,
                        ts.emask, ts.echan, ts.pdeg, elig)
         k = int(pl.suggestions_per_day)
@@ -117,7 +122,9 @@ def main(argv=None):
                 m.claims_teen_node, m.target_min_node, m.target_max_node, m.out_of_target_node,
                 np.ascontiguousarray(pop.known_minor[:, p]), False, 0, *out, 1)
         t_sugg = timed(K.suggest, *args)
-        rows[name] = {"served": ns, "walk_us": round(t_walk / ns * 1e6, 2),
+        rows[name] = {"served": ns, "friends_per_user": round(friends / ns, 1),
+                      "slots_per_user": round(slots / ns, 1),
+                      "walk_us": round(t_walk / ns * 1e6, 2),
                       "candidates_us": round(t_cand / ns * 1e6, 2),
                       "suggest_us": round(t_sugg / ns * 1e6, 2)}
     print(json.dumps({"agents": m.pop.n, "ties": m.ties.n_ties, "threads": 1,
