@@ -41,7 +41,8 @@ class _View(mesa.Agent):
         """Platforms where this agent holds an (unbanned) account."""
         p = self.pop
         return tuple(
-            name for i, name in enumerate(p.platform_names)
+            name
+            for i, name in enumerate(p.platform_names)
             if p.acct[self.node, i] and not p.banned_acct[self.node, i]
         )
 
@@ -50,7 +51,7 @@ class _View(mesa.Agent):
         """Number of ties on at least one platform (offline ties excluded)."""
         ts = self.model.ties
         s, d = ts.start[self.node], ts.deg[self.node]
-        return int((ts.emask[s: s + d] != 0).sum())
+        return int((ts.emask[s : s + d] != 0).sum())
 
     def step(self) -> None:  # the kernels do the work; see module docstring
         return None

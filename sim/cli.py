@@ -95,8 +95,10 @@ def format_summary(summary: dict, run_dir: Path | None = None) -> str:
         v = summary[f"children_{s}"]
         lines.append(f"  {s.replace('_', ' '):<46}{v:>9,}{100 * v / nc:>14.2f}%")
     r = summary["rates"]
+
     def pct(x):
         return "n/a" if x is None else f"{100 * x:.1f}%"
+
     lines += [
         "",
         f"  offences (sexual communication) {summary['offences']:,}; recorded by police "
@@ -141,11 +143,15 @@ def main(cfg: DictConfig) -> dict | None:
                 _mark_sweep(Path(hc.sweep.dir))
             return read_summary(out_dir)
         if cfg.resume and done:
-            _fail(f"resume: {out_dir} holds a finished run with a different config; use a new "
-                  "sweep folder (hydra.sweep.dir=...) or remove that run")
-        _fail(f"the run folder {out_dir} already holds files; choose another with "
-              "hydra.run.dir=PATH (a finished run is never overwritten), or resume=true to "
-              "skip finished jobs of a sweep")
+            _fail(
+                f"resume: {out_dir} holds a finished run with a different config; use a new "
+                "sweep folder (hydra.sweep.dir=...) or remove that run"
+            )
+        _fail(
+            f"the run folder {out_dir} already holds files; choose another with "
+            "hydra.run.dir=PATH (a finished run is never overwritten), or resume=true to "
+            "skip finished jobs of a sweep"
+        )
     from sim.model import GroomingModel
     from sim.results import remove_stale_partials, write_run
 
@@ -154,8 +160,9 @@ def main(cfg: DictConfig) -> dict | None:
     try:
         model = GroomingModel(cfg)
         model.run()
-        run_dir = write_run(model, out_dir, overrides=list(hc.overrides.task),
-                            wall_seconds=time.perf_counter() - t0)
+        run_dir = write_run(
+            model, out_dir, overrides=list(hc.overrides.task), wall_seconds=time.perf_counter() - t0
+        )
     except ConfigError as e:
         _cleanup_empty(out_dir)
         _fail(str(e))
@@ -213,8 +220,11 @@ def entry() -> None:
     os.environ[MARKER_ENV] = marker
     previous = _install_sigterm()
     if any(a in ("-m", "--multirun") for a in sys.argv[1:]):
-        print("sweep: running every job (Hydra multirun, joblib launcher); the run folders and, "
-              "with report=true, the comparison follow when all are done", flush=True)
+        print(
+            "sweep: running every job (Hydra multirun, joblib launcher); the run folders and, "
+            "with report=true, the comparison follow when all are done",
+            flush=True,
+        )
     try:
         main()
         if os.path.exists(marker):
@@ -228,8 +238,11 @@ def entry() -> None:
             except ReportError as e:
                 _fail(str(e))
     except _Terminated:
-        print("terminated (SIGTERM): finished run folders are complete; rerun a sweep with "
-              "resume=true to finish it", file=sys.stderr)
+        print(
+            "terminated (SIGTERM): finished run folders are complete; rerun a sweep with "
+            "resume=true to finish it",
+            file=sys.stderr,
+        )
         sys.exit(143)
     finally:
         _restore_sigterm(previous)

@@ -288,10 +288,10 @@ class ParentalGuardianshipConfig:
 @dataclass
 class InterventionsConfig:
     ai_detection: AIDetectionConfig = field(default_factory=AIDetectionConfig)
-    cross_platform_sharing: CrossPlatformSharingConfig = field(
-        default_factory=CrossPlatformSharingConfig)
+    cross_platform_sharing: CrossPlatformSharingConfig = field(default_factory=CrossPlatformSharingConfig)
     no_suggestions_for_minors: NoSuggestionsForMinorsConfig = field(
-        default_factory=NoSuggestionsForMinorsConfig)
+        default_factory=NoSuggestionsForMinorsConfig
+    )
     private_by_default: PrivateByDefaultConfig = field(default_factory=PrivateByDefaultConfig)
     duty_of_care: DutyOfCareConfig = field(default_factory=DutyOfCareConfig)
     education: EducationConfig = field(default_factory=EducationConfig)
@@ -412,9 +412,7 @@ def validate(cfg: DictConfig | Config) -> None:
         if getattr(p, name) < 1:
             raise ConfigError(f"population.{name}", getattr(p, name), "an integer >= 1")
     if p.class_size > p.school_size:
-        raise ConfigError(
-            "population.class_size", p.class_size, f"at most school_size ({p.school_size})"
-        )
+        raise ConfigError("population.class_size", p.class_size, f"at most school_size ({p.school_size})")
     for name in (
         "household_children_mean teachers_per_class literacy_spread vulnerability_alpha "
         "vulnerability_beta persistence_alpha persistence_beta outreach_per_week_median_scattergun "
@@ -423,26 +421,31 @@ def validate(cfg: DictConfig | Config) -> None:
         _positive(f"population.{name}", getattr(p, name))
     if not 1 <= p.household_children_mean <= 10:
         raise ConfigError(
-            "population.household_children_mean", p.household_children_mean,
-            "a number between 1 and 10"
+            "population.household_children_mean", p.household_children_mean, "a number between 1 and 10"
         )
-    for name, hi in (("school_size", 100_000), ("class_size", 1_000), ("club_size", 1_000),
-                     ("schools_per_area", 10_000), ("teachers_per_class", 10),
-                     ("outreach_per_week_median_scattergun", 10_000),
-                     ("outreach_per_week_median_targeted", 10_000),
-                     ("outreach_per_week_max", 10_000), ("outreach_sigma", 5),
-                     ("literacy_spread", 1e6), ("vulnerability_alpha", 1e6),
-                     ("vulnerability_beta", 1e6), ("persistence_alpha", 1e6),
-                     ("persistence_beta", 1e6)):
+    for name, hi in (
+        ("school_size", 100_000),
+        ("class_size", 1_000),
+        ("club_size", 1_000),
+        ("schools_per_area", 10_000),
+        ("teachers_per_class", 10),
+        ("outreach_per_week_median_scattergun", 10_000),
+        ("outreach_per_week_median_targeted", 10_000),
+        ("outreach_per_week_max", 10_000),
+        ("outreach_sigma", 5),
+        ("literacy_spread", 1e6),
+        ("vulnerability_alpha", 1e6),
+        ("vulnerability_beta", 1e6),
+        ("persistence_alpha", 1e6),
+        ("persistence_beta", 1e6),
+    ):
         if getattr(p, name) > hi:
             raise ConfigError(f"population.{name}", getattr(p, name), f"at most {hi}")
     if p.n_children > 2**31 - 1 or p.n_children + p.n_adults > 2**31 - 1:
         raise ConfigError("population.n_children", p.n_children, "fewer than 2**31 agents in all")
     _nonneg("population.outreach_sigma", p.outreach_sigma)
     if len(p.literacy_by_age) != 10:
-        raise ConfigError(
-            "population.literacy_by_age", list(p.literacy_by_age), "10 values, for ages 8..17"
-        )
+        raise ConfigError("population.literacy_by_age", list(p.literacy_by_age), "10 values, for ages 8..17")
     for i, v in enumerate(p.literacy_by_age):
         _prob(f"population.literacy_by_age[{i}]", v)
     if not (8 <= p.target_age_min <= p.target_age_max <= 17):
@@ -455,9 +458,12 @@ def validate(cfg: DictConfig | Config) -> None:
     n = c.network
     _choice("network.builder", n.builder, ("arrays", "networkx"))
     if n.builder == "networkx" and p.n_children + p.n_adults > 200_000:
-        raise ConfigError("network.builder", n.builder,
-                          "'arrays' above 200,000 agents (the networkx builder is a reference for "
-                          "small worlds: minutes and gigabytes at 10^6 agents)")
+        raise ConfigError(
+            "network.builder",
+            n.builder,
+            "'arrays' above 200,000 agents (the networkx builder is a reference for "
+            "small worlds: minutes and gigabytes at 10^6 agents)",
+        )
     for name in _PROBS["network"].split():
         _prob(f"network.{name}", getattr(n, name))
     for name in (
@@ -488,7 +494,8 @@ def validate(cfg: DictConfig | Config) -> None:
             raise ConfigError(f"{k}.review_delay_days", pl.review_delay_days, "an integer >= 0")
         if len(pl.child_account_by_age) != 10:
             raise ConfigError(
-                f"{k}.child_account_by_age", list(pl.child_account_by_age),
+                f"{k}.child_account_by_age",
+                list(pl.child_account_by_age),
                 "10 probabilities, for ages 8..17",
             )
         for i, v in enumerate(pl.child_account_by_age):
@@ -506,7 +513,8 @@ def validate(cfg: DictConfig | Config) -> None:
         w = list(getattr(g, name))
         if len(w) != 5 or any((not math.isfinite(x)) or x < 0 for x in w) or sum(w) <= 0:
             raise ConfigError(
-                f"grooming.{name}", w,
+                f"grooming.{name}",
+                w,
                 "5 non-negative weights (search, location, livestream, gaming, connections) "
                 "with a positive sum",
             )
@@ -518,9 +526,11 @@ def validate(cfg: DictConfig | Config) -> None:
     name = c.scenario.name
     if not name or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}", name) or ".." in name:
         # the name becomes part of run folder names: it must not be able to leave the folder
-        raise ConfigError("scenario.name", name,
-                          "1-64 letters, digits, '_', '-' or '.', starting with a letter or digit, "
-                          "without '..'")
+        raise ConfigError(
+            "scenario.name",
+            name,
+            "1-64 letters, digits, '_', '-' or '.', starting with a letter or digit, without '..'",
+        )
 
 
 def _validate_interventions(c) -> None:
@@ -540,14 +550,20 @@ def _validate_interventions(c) -> None:
         if "platforms" in node:
             for p in node.platforms:
                 if p not in plats:
-                    raise ConfigError(f"{k}.platforms", list(node.platforms),
-                                      "names of configured platforms: " + ", ".join(plats))
+                    raise ConfigError(
+                        f"{k}.platforms",
+                        list(node.platforms),
+                        "names of configured platforms: " + ", ".join(plats),
+                    )
         for attr in probs.get(name, ()):
             _prob(f"{k}.{attr}", node[attr])
     ai = c.interventions.ai_detection
     if len(ai.stage_weights) != len(STAGES) - 1:
-        raise ConfigError("interventions.ai_detection.stage_weights", list(ai.stage_weights),
-                          "6 weights in [0, 1], for stages engaged .. coercion_or_meeting")
+        raise ConfigError(
+            "interventions.ai_detection.stage_weights",
+            list(ai.stage_weights),
+            "6 weights in [0, 1], for stages engaged .. coercion_or_meeting",
+        )
     for i, v in enumerate(ai.stage_weights):
         _prob(f"interventions.ai_detection.stage_weights[{i}]", v)
     _nonneg("interventions.ai_detection.review_capacity_multiplier", ai.review_capacity_multiplier)
@@ -557,31 +573,40 @@ def _validate_interventions(c) -> None:
     ns = c.interventions.no_suggestions_for_minors
     _choice("interventions.no_suggestions_for_minors.mode", ns.mode, SUGGESTION_MODES)
     if not 1 <= ns.mutual_friends <= 1000:
-        raise ConfigError("interventions.no_suggestions_for_minors.mutual_friends", ns.mutual_friends,
-                          "an integer between 1 and 1000")
+        raise ConfigError(
+            "interventions.no_suggestions_for_minors.mutual_friends",
+            ns.mutual_friends,
+            "an integer between 1 and 1000",
+        )
     dc = c.interventions.duty_of_care
     for attr in ("review_capacity_multiplier", "detection_multiplier"):
         _nonneg(f"interventions.duty_of_care.{attr}", dc[attr])
     _positive("interventions.duty_of_care.report_handling_speedup", dc.report_handling_speedup)
     ed = c.interventions.education
     if len(ed.coverage_by_age_band) != len(AGE_BANDS):
-        raise ConfigError("interventions.education.coverage_by_age_band", list(ed.coverage_by_age_band),
-                          "4 probabilities, for age bands " + ", ".join(AGE_BANDS))
+        raise ConfigError(
+            "interventions.education.coverage_by_age_band",
+            list(ed.coverage_by_age_band),
+            "4 probabilities, for age bands " + ", ".join(AGE_BANDS),
+        )
     for i, v in enumerate(ed.coverage_by_age_band):
         _prob(f"interventions.education.coverage_by_age_band[{i}]", v)
     for attr in ("block_multiplier", "report_multiplier", "accept_multiplier"):
         _nonneg(f"interventions.education.{attr}", ed[attr])
-    _nonneg("interventions.parental_guardianship.cue_multiplier",
-            c.interventions.parental_guardianship.cue_multiplier)
-    for k2, v2 in (("ai_detection.review_capacity_multiplier", ai.review_capacity_multiplier),
-                   ("duty_of_care.review_capacity_multiplier", dc.review_capacity_multiplier),
-                   ("duty_of_care.report_handling_speedup", dc.report_handling_speedup),
-                   ("duty_of_care.detection_multiplier", dc.detection_multiplier),
-                   ("education.block_multiplier", ed.block_multiplier),
-                   ("education.report_multiplier", ed.report_multiplier),
-                   ("education.accept_multiplier", ed.accept_multiplier),
-                   ("parental_guardianship.cue_multiplier",
-                    c.interventions.parental_guardianship.cue_multiplier)):
+    _nonneg(
+        "interventions.parental_guardianship.cue_multiplier",
+        c.interventions.parental_guardianship.cue_multiplier,
+    )
+    for k2, v2 in (
+        ("ai_detection.review_capacity_multiplier", ai.review_capacity_multiplier),
+        ("duty_of_care.review_capacity_multiplier", dc.review_capacity_multiplier),
+        ("duty_of_care.report_handling_speedup", dc.report_handling_speedup),
+        ("duty_of_care.detection_multiplier", dc.detection_multiplier),
+        ("education.block_multiplier", ed.block_multiplier),
+        ("education.report_multiplier", ed.report_multiplier),
+        ("education.accept_multiplier", ed.accept_multiplier),
+        ("parental_guardianship.cue_multiplier", c.interventions.parental_guardianship.cue_multiplier),
+    ):
         if v2 > 1000:
             raise ConfigError(f"interventions.{k2}", v2, "a multiplier between 0 and 1000")
 
@@ -595,8 +620,7 @@ def _validate_interventions(c) -> None:
 # Command-line overrides, checked before Hydra composes anything
 # --------------------------------------------------------------------------------------------
 
-GROUPS = ("population", "network", "platforms", "grooming", "interventions", "scenario",
-          "experiment")
+GROUPS = ("population", "network", "platforms", "grooming", "interventions", "scenario", "experiment")
 _NAME_RE = r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}"
 
 
@@ -644,7 +668,8 @@ def _type_problem(key: str, t, v) -> str | None:
         (et,) = typing.get_args(t)
         if et is float:
             ok = isinstance(v, list) and all(
-                isinstance(x, int | float) and not isinstance(x, bool) for x in v)
+                isinstance(x, int | float) and not isinstance(x, bool) for x in v
+            )
             what, eg = "a list of numbers", "[0.1,0.2]"
         else:
             ok, what, eg = isinstance(v, list), "a list", "[a,b]"
@@ -656,8 +681,19 @@ def _type_problem(key: str, t, v) -> str | None:
 
 
 #: Hydra's command-line flags that take a value (the value is not an override).
-_FLAGS_WITH_VALUE = {"--cfg", "-c", "--package", "-p", "--config-path", "-cp", "--config-name",
-                     "-cn", "--config-dir", "-cd", "--experimental-rerun"}
+_FLAGS_WITH_VALUE = {
+    "--cfg",
+    "-c",
+    "--package",
+    "-p",
+    "--config-path",
+    "-cp",
+    "--config-name",
+    "-cn",
+    "--config-dir",
+    "-cd",
+    "--experimental-rerun",
+}
 _INFO_VALUES = {"all", "config", "defaults", "defaults-tree", "plugins", "searchpath"}
 
 
@@ -698,25 +734,32 @@ def check_overrides(argv: list[str]) -> str | None:
         if a.startswith("="):
             return f"'{a}' has no key before '=': write KEY=VALUE, e.g. days=30"
         if "=" not in a:
-            return (f"'{a}' is not KEY=VALUE: write overrides without spaces around '=' "
-                    "(e.g. days=30) and quote values that contain spaces (e.g. "
-                    "\"scenario.description='my test'\")")
+            return (
+                f"'{a}' is not KEY=VALUE: write overrides without spaces around '=' "
+                "(e.g. days=30) and quote values that contain spaces (e.g. "
+                "\"scenario.description='my test'\")"
+            )
         if "${" in a:
-            return (f"'{a}': interpolations (${{...}}) are not accepted on the command line; "
-                    "give a literal value")
+            return (
+                f"'{a}': interpolations (${{...}}) are not accepted on the command line; give a literal value"
+            )
     try:
         parsed = OverridesParser.create().parse_overrides(args)
     except Exception as e:  # noqa: BLE001 - Hydra's grammar errors
         first = str(e).splitlines()[0] if str(e) else type(e).__name__
-        return (f"cannot read the overrides ({first}); write KEY=VALUE and quote values with "
-                "spaces or special characters, e.g. \"scenario.description='my test'\"")
+        return (
+            f"cannot read the overrides ({first}); write KEY=VALUE and quote values with "
+            "spaces or special characters, e.g. \"scenario.description='my test'\""
+        )
     keys = None
     for o in parsed:
         key = o.key_or_group
         if "_target_" in key or key.startswith(("hydra.callbacks", "hydra/callbacks")):
-            return (f"'{o.input_line}': a configuration cannot name Python objects "
-                    "(_target_ and Hydra callbacks are refused); interventions and rules are "
-                    "chosen by name from the project's registries")
+            return (
+                f"'{o.input_line}': a configuration cannot name Python objects "
+                "(_target_ and Hydra callbacks are refused); interventions and rules are "
+                "chosen by name from the project's registries"
+            )
         if key.startswith("hydra"):
             continue
         if keys is None:
@@ -724,8 +767,10 @@ def check_overrides(argv: list[str]) -> str | None:
         if o.is_add() or o.is_force_add() or o.is_delete():
             close = difflib.get_close_matches(key, list(keys), n=1, cutoff=0.75)
             eg = f"{close[0]}=VALUE" if close else "KEY=VALUE for a key listed by: python -m sim --cfg job"
-            return (f"'{o.input_line}': the configuration is closed, keys cannot be added or "
-                    f"removed with '+', '++' or '~'; set an existing key instead, e.g. {eg}")
+            return (
+                f"'{o.input_line}': the configuration is closed, keys cannot be added or "
+                f"removed with '+', '++' or '~'; set an existing key instead, e.g. {eg}"
+            )
         if key in GROUPS:  # a config-group choice, e.g. scenario=nspcc_package
             choices = sorted(p.stem for p in (CONF_DIR / key).glob("*.yaml"))
             try:
@@ -745,8 +790,11 @@ def check_overrides(argv: list[str]) -> str | None:
             hint = f"; did you mean {' or '.join(close)}?" if close else ""
             parent = key.rsplit(".", 1)[0] if "." in key else ""
             if not close and parent in keys:
-                near = sorted(k.rsplit(".", 1)[-1] for k in keys
-                              if k.startswith(parent + ".") and k.count(".") == key.count("."))
+                near = sorted(
+                    k.rsplit(".", 1)[-1]
+                    for k in keys
+                    if k.startswith(parent + ".") and k.count(".") == key.count(".")
+                )
                 hint = f"; keys under {parent}: {', '.join(near)}"
             elif not close and not key:
                 hint = "; write KEY=VALUE, e.g. days=30"
@@ -758,8 +806,10 @@ def check_overrides(argv: list[str]) -> str | None:
         if problem:
             return problem
         if key == "scenario.name" and (not re.fullmatch(_NAME_RE, str(v)) or ".." in str(v)):
-            return (f"scenario.name={v!r}: use 1-64 letters, digits, '_', '-' or '.', starting "
-                    "with a letter or digit, without '..' (it becomes part of folder names)")
+            return (
+                f"scenario.name={v!r}: use 1-64 letters, digits, '_', '-' or '.', starting "
+                "with a letter or digit, without '..' (it becomes part of folder names)"
+            )
     return None
 
 

@@ -24,8 +24,12 @@ def expected_ties(cfg) -> float:
     """Predicted number of ties at the end of the run (initial structure + suggestion growth)."""
     pc, nw = cfg.population, cfg.network
     nc, na = pc.n_children, pc.n_adults
-    per_child = (nw.class_friends_mean + nw.year_friends_mean) / 2 * 2 + 3.0 + 0.3 \
+    per_child = (
+        (nw.class_friends_mean + nw.year_friends_mean) / 2 * 2
+        + 3.0
+        + 0.3
         + pc.club_membership * (nw.club_friends_mean + 1)
+    )
     initial = nc * per_child / 2 + na * nw.adult_friends_mean / 2 + nc * 1.5
     # suggestions roughly double the ties over a year at the default rates
     growth = 1.0 + min(cfg.days, 3650) / 365.0
@@ -66,7 +70,8 @@ def check_memory(cfg, mesa_agents: bool, limit: int | None = None) -> int:
     if est > limit:
         n = cfg.population.n_children + cfg.population.n_adults
         raise ConfigError(
-            "population.n_children/population.n_adults", n,
+            "population.n_children/population.n_adults",
+            n,
             f"a population whose estimated peak memory fits: this run needs about "
             f"{est / 2**30:.1f} GiB but {limit / 2**30:.1f} GiB is available; reduce the "
             "population (or days), or run it on a larger machine",

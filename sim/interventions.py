@@ -79,7 +79,8 @@ def build_interventions(cfg, model) -> list[Intervention]:
     for name, node in (cfg.get("interventions") or {}).items():  # schema order: fixed
         if name not in REGISTRY:
             raise ConfigError(
-                f"interventions.{name}", name,
+                f"interventions.{name}",
+                name,
                 "a registered intervention: " + (", ".join(sorted(REGISTRY)) or "(none yet)"),
             )
         params = OmegaConf.to_container(node, resolve=True) if node is not None else {}
@@ -142,8 +143,10 @@ class CrossPlatformSharing(Intervention):
         for q in plats:
             if q == platform or not model.pop.acct[offender, q] or model.pop.banned_acct[offender, q]:
                 continue
-            if model.K.u01(model.seed, day, _k.K_SHARE, offender, platform * 8 + q) < self.params[
-                    "share_probability"]:
+            if (
+                model.K.u01(model.seed, day, _k.K_SHARE, offender, platform * 8 + q)
+                < self.params["share_probability"]
+            ):
                 self.pending.append((day + int(self.params["delay_days"]), offender, platform, q))
 
     def apply(self, model, day):
@@ -155,8 +158,10 @@ class CrossPlatformSharing(Intervention):
             if model.pop.banned_acct[o, q]:
                 continue
             model.metrics.add("shared_signals", 1)
-            if model.K.u01(model.seed, day, _k.K_SHARE, o, 64 + p_from * 8 + q) < self.params[
-                    "ban_probability"]:
+            if (
+                model.K.u01(model.seed, day, _k.K_SHARE, o, 64 + p_from * 8 + q)
+                < self.params["ban_probability"]
+            ):
                 model.ban(day, o, q, via="shared")
             else:
                 model.enqueue_review(day, o, q, source="shared")

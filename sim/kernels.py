@@ -223,8 +223,7 @@ def find_slot(start, deg, nbr, u, v):
     return -1
 
 
-def _append_half(start, deg, cap, nbr, emask, eday, echan, erel, pool_used, u, v, mask, day,
-                 chan, rel):
+def _append_half(start, deg, cap, nbr, emask, eday, echan, erel, pool_used, u, v, mask, day, chan, rel):
     """Append half-edge u->v; relocates u's block to the pool end when full.
 
     Returns False when the pool has no room (the caller grows the pool and retries).
@@ -276,8 +275,26 @@ def set_tie_mask(start, deg, nbr, emask, pdeg, u, v, new_mask, n_platforms):
     return True
 
 
-def insert_ties(tu, tv, tmask, tchan, trel, day, first, start, deg, cap, nbr, emask, eday,
-                echan, erel, pool_used, pdeg, n_platforms):
+def insert_ties(
+    tu,
+    tv,
+    tmask,
+    tchan,
+    trel,
+    day,
+    first,
+    start,
+    deg,
+    cap,
+    nbr,
+    emask,
+    eday,
+    echan,
+    erel,
+    pool_used,
+    pdeg,
+    n_platforms,
+):
     """Insert ties tu[i]-tv[i] for i >= first, in order, skipping pairs already tied.
 
     Returns (index reached, number inserted). The index is len(tu) unless the pool filled up.
@@ -310,10 +327,12 @@ def insert_ties(tu, tv, tmask, tchan, trel, day, first, start, deg, cap, nbr, em
             need += cap[v] * 2 + 4
         if pool_used[0] + need > nbr.shape[0]:
             return i, inserted
-        _append_half(start, deg, cap, nbr, emask, eday, echan, erel, pool_used, u, v, tmask[i],
-                     day, tchan[i], trel[i])
-        _append_half(start, deg, cap, nbr, emask, eday, echan, erel, pool_used, v, u, tmask[i],
-                     day, tchan[i], trel[i])
+        _append_half(
+            start, deg, cap, nbr, emask, eday, echan, erel, pool_used, u, v, tmask[i], day, tchan[i], trel[i]
+        )
+        _append_half(
+            start, deg, cap, nbr, emask, eday, echan, erel, pool_used, v, u, tmask[i], day, tchan[i], trel[i]
+        )
         _pdeg_add(pdeg, u, np.int64(tmask[i]), n_platforms, 1)
         _pdeg_add(pdeg, v, np.int64(tmask[i]), n_platforms, 1)
         inserted += 1
@@ -428,9 +447,15 @@ def fof_scratch(hbits):
     candidate arrays for up to ``2**(hbits-1)`` entries:
     ``(ht_key, ht_idx, ht_used, cand, cnt, aa, book)``."""
     cap = 1 << (hbits - 1)
-    return (np.full(1 << hbits, -1, np.int64), np.empty(1 << hbits, np.int64),
-            np.empty(cap, np.int64), np.empty(cap, np.int64), np.empty(cap), np.empty(cap),
-            np.empty(cap, np.uint8))
+    return (
+        np.full(1 << hbits, -1, np.int64),
+        np.empty(1 << hbits, np.int64),
+        np.empty(cap, np.int64),
+        np.empty(cap, np.int64),
+        np.empty(cap),
+        np.empty(cap),
+        np.empty(cap, np.uint8),
+    )
 
 
 def _ht_slot(ht_key, hbits, w):
@@ -443,8 +468,26 @@ def _ht_slot(ht_key, hbits, w):
     return s
 
 
-def fof_candidates(u, p, contact_book, start, deg, nbr, emask, echan, pdeg, elig, ht_key,
-                   hbits, ht_idx, ht_used, cand, cnt, aa, book):
+def fof_candidates(
+    u,
+    p,
+    contact_book,
+    start,
+    deg,
+    nbr,
+    emask,
+    echan,
+    pdeg,
+    elig,
+    ht_key,
+    hbits,
+    ht_idx,
+    ht_used,
+    cand,
+    cnt,
+    aa,
+    book,
+):
     """Candidates for suggestions to ``u`` on platform ``p``, with their rule statistics.
 
     Candidates are friends-of-friends of u on p (not u, not already u's neighbours on p) that
@@ -483,8 +526,7 @@ def fof_candidates(u, p, contact_book, start, deg, nbr, emask, echan, pdeg, elig
     for a in range(su, su + deg[u]):
         v = nbr[a]
         if (emask[a] & pbit) == 0:
-            if (contact_book > 0.0 and (emask[a] != 0 or (echan[a] & CHAN_MASK) <= CH_ADULT)
-                    and elig[v]):
+            if contact_book > 0.0 and (emask[a] != 0 or (echan[a] & CHAN_MASK) <= CH_ADULT) and elig[v]:
                 s = _ht_slot(ht_key, hbits, v)
                 if ht_key[s] == -1:
                     ht_key[s] = v
@@ -545,12 +587,43 @@ def candidate_score(rule, u, w, p, cnt_w, aa_w, pdeg):
     return float(pdeg[u, p]) * float(pdeg[w, p])
 
 
-
-def suggest(seed, day, p, rule, k, n_served, accept, offender_follow, age_h, school_h,
-            contact_book, claimed_teen_mult, acct_users, start, deg, nbr, emask, echan, pdeg, role,
-            age, school, elig, accept_mult, claims_teen, target_min,
-            target_max, out_of_range_w, known_minor_p, no_adult_child, min_mutual_minor, out_u,
-            out_w, out_kind, n_chunks):
+def suggest(
+    seed,
+    day,
+    p,
+    rule,
+    k,
+    n_served,
+    accept,
+    offender_follow,
+    age_h,
+    school_h,
+    contact_book,
+    claimed_teen_mult,
+    acct_users,
+    start,
+    deg,
+    nbr,
+    emask,
+    echan,
+    pdeg,
+    role,
+    age,
+    school,
+    elig,
+    accept_mult,
+    claims_teen,
+    target_min,
+    target_max,
+    out_of_range_w,
+    known_minor_p,
+    no_adult_child,
+    min_mutual_minor,
+    out_u,
+    out_w,
+    out_kind,
+    n_chunks,
+):
     """Friend suggestions on platform ``p`` for one day ("people you may know").
 
     ``n_served`` users are drawn (keyed by day and index) from the account holders; for each,
@@ -612,8 +685,26 @@ def suggest(seed, day, p, rule, k, n_served, accept, offender_follow, age_h, sch
             ub = 8
             while (1 << ub) < 2 * need:
                 ub += 1
-            nc = fof_candidates(u, p, contact_book, start, deg, nbr, emask, echan, pdeg, elig,
-                                ht_key, ub, ht_idx, ht_used, cand, cnt, aa, book)
+            nc = fof_candidates(
+                u,
+                p,
+                contact_book,
+                start,
+                deg,
+                nbr,
+                emask,
+                echan,
+                pdeg,
+                elig,
+                ht_key,
+                ub,
+                ht_idx,
+                ht_used,
+                cand,
+                cnt,
+                aa,
+                book,
+            )
             # top-k by score, ties broken by a keyed hash
             nt = 0
             for a in range(nc):
@@ -627,8 +718,7 @@ def suggest(seed, day, p, rule, k, n_served, accept, offender_follow, age_h, sch
                 s = base * f + contact_book * book[a]
                 if s <= 0.0:
                     continue
-                if (no_adult_child or min_mutual_minor > 0) and (known_minor_p[u]
-                                                                 or known_minor_p[w]):
+                if (no_adult_child or min_mutual_minor > 0) and (known_minor_p[u] or known_minor_p[w]):
                     if no_adult_child:
                         u_adult = role[u] != ROLE_CHILD and not claims_teen[u]
                         w_adult = role[w] != ROLE_CHILD and not claims_teen[w]
@@ -684,12 +774,46 @@ def suggest(seed, day, p, rule, k, n_served, accept, offender_follow, age_h, sch
 # --------------------------------------------------------------------------------------------
 
 
-def outreach(seed, day, offenders, rate, strategy, target_min, target_max, out_of_range_w,
-             target_girls, noticed, area, acct, banned_acct, channel_w, plat_feature,
-             n_children, area_lo, area_hi, child_age, child_sex, child_vuln, searchable,
-             location_shared, livestreams, dm_open, lists_hidden, known_minor, claims_teen,
-             search_hides_minors, start, deg, nbr, emask, max_attempts, out_child, out_plat,
-             out_chan, n_tries):
+def outreach(
+    seed,
+    day,
+    offenders,
+    rate,
+    strategy,
+    target_min,
+    target_max,
+    out_of_range_w,
+    target_girls,
+    noticed,
+    area,
+    acct,
+    banned_acct,
+    channel_w,
+    plat_feature,
+    n_children,
+    area_lo,
+    area_hi,
+    child_age,
+    child_sex,
+    child_vuln,
+    searchable,
+    location_shared,
+    livestreams,
+    dm_open,
+    lists_hidden,
+    known_minor,
+    claims_teen,
+    search_hides_minors,
+    start,
+    deg,
+    nbr,
+    emask,
+    max_attempts,
+    out_child,
+    out_plat,
+    out_chan,
+    n_tries,
+):
     """Contact attempts of each offender today (search, location, livestream, game chat, lists).
 
     Attempts ~ Poisson(rate) per offender (keyed), capped at ``max_attempts``. Each attempt picks
@@ -805,13 +929,49 @@ def outreach(seed, day, offenders, rate, strategy, target_min, target_max, out_o
                 break
 
 
-def resolve_contacts(seed, day, a_off, a_child, a_plat, a_chan, a_child_initiated,
-                     start, deg, nbr, emask, child_lit, child_vuln, claims_teen_node,
-                     accept_stranger, claimed_teen_mult, lit_accept, vuln_accept, vuln_mean,
-                     block_p, report_p, lit_block, accept_mult, block_mult, report_mult,
-                     rel_child, rel_off, rel_plat, rel_chan, rel_stage, rel_start, rel_exit,
-                     rel_exit_day, rel_first_plat, n_rel, out_accepted, out_blocked,
-                     out_reported, child_first_day, child_first_plat, child_first_chan):
+def resolve_contacts(
+    seed,
+    day,
+    a_off,
+    a_child,
+    a_plat,
+    a_chan,
+    a_child_initiated,
+    start,
+    deg,
+    nbr,
+    emask,
+    child_lit,
+    child_vuln,
+    claims_teen_node,
+    accept_stranger,
+    claimed_teen_mult,
+    lit_accept,
+    vuln_accept,
+    vuln_mean,
+    block_p,
+    report_p,
+    lit_block,
+    accept_mult,
+    block_mult,
+    report_mult,
+    rel_child,
+    rel_off,
+    rel_plat,
+    rel_chan,
+    rel_stage,
+    rel_start,
+    rel_exit,
+    rel_exit_day,
+    rel_first_plat,
+    n_rel,
+    out_accepted,
+    out_blocked,
+    out_reported,
+    child_first_day,
+    child_first_plat,
+    child_first_chan,
+):
     """Turn contact attempts into relationships, in the given (fixed) order.
 
     A child already tied to the offender (a live tie) is skipped (pairs are unique per day: the
@@ -881,12 +1041,45 @@ def resolve_contacts(seed, day, a_off, a_child, a_plat, a_chan, a_child_initiate
 # --------------------------------------------------------------------------------------------
 
 
-def _grooming_step(seed, day, r, u, v, rel_plat, rel_stage, rel_exit, rel_exit_day,
-                   rel_offence, rel_recorded, rel_flagged, rel_moved, off_strategy, off_persist,
-                   off_move, node_off_index, child_lit, child_vuln, vuln_mean, acct,
-                   banned_acct, private_plat, g_params, advance, detect_sens, detect_on,
-                   plat_scanned, guardian_mult, guardian_abandon, block_mult, report_mult,
-                   child_first_day, child_first_plat, child_first_chan, rel_chan, counts):
+def _grooming_step(
+    seed,
+    day,
+    r,
+    u,
+    v,
+    rel_plat,
+    rel_stage,
+    rel_exit,
+    rel_exit_day,
+    rel_offence,
+    rel_recorded,
+    rel_flagged,
+    rel_moved,
+    off_strategy,
+    off_persist,
+    off_move,
+    node_off_index,
+    child_lit,
+    child_vuln,
+    vuln_mean,
+    acct,
+    banned_acct,
+    private_plat,
+    g_params,
+    advance,
+    detect_sens,
+    detect_on,
+    plat_scanned,
+    guardian_mult,
+    guardian_abandon,
+    block_mult,
+    report_mult,
+    child_first_day,
+    child_first_plat,
+    child_first_chan,
+    rel_chan,
+    counts,
+):
     """One day of the active relationship ``r`` between child ``u`` and offender ``v``."""
     off_interact = g_params[0]
     jump = g_params[1]
@@ -954,17 +1147,19 @@ def _grooming_step(seed, day, r, u, v, rel_plat, rel_stage, rel_exit, rel_exit_d
     rel_stage[r] = ns
     counts[1] += ns - s  # stage advances
     if s < ST_ISOLATION <= ns and private_plat >= 0 and p_rel != private_plat:
-        if (acct[u, private_plat] and acct[v, private_plat]
-                and not banned_acct[v, private_plat]
-                and u01(seed, day, K_MOVE, pk, 0) < off_move[o_i]):
+        if (
+            acct[u, private_plat]
+            and acct[v, private_plat]
+            and not banned_acct[v, private_plat]
+            and u01(seed, day, K_MOVE, pk, 0) < off_move[o_i]
+        ):
             rel_plat[r] = private_plat
             rel_moved[r] = day  # the caller adds the platform to the tie
             counts[2] += 1
     if s < ST_SEXUAL <= ns:
         rel_offence[r] = day
         counts[3] += 1
-        if (u01(seed, day, K_POLICE, pk, 0) < police
-                or u01(seed, day, K_TELL, pk, 0) < tell * tell_police):
+        if u01(seed, day, K_POLICE, pk, 0) < police or u01(seed, day, K_TELL, pk, 0) < tell * tell_police:
             rel_recorded[r] = day
             counts[4] += 1
         if u01(seed, day, K_SEXUAL_BLOCK, pk, 0) < clamp01(sex_block * fb * block_mult[u]):
@@ -988,8 +1183,7 @@ def _add_platform_counts(by_mask, chunk_counts, c, n_plat):
                     chunk_counts[c, 8 + p] += by_mask[mm]
 
 
-def benign_interactions(seed, day, start, deg, nbr, emask, echan, p_code, n_plat, chunk_counts,
-                        n_chunks):
+def benign_interactions(seed, day, start, deg, nbr, emask, echan, p_code, n_plat, chunk_counts, n_chunks):
     """Benign interactions of one day with no detector running: the memory-bound hot loop.
 
     Each tie is visited once (from its lower id) and interacts with the probability of its
@@ -1024,16 +1218,56 @@ def benign_interactions(seed, day, start, deg, nbr, emask, echan, p_code, n_plat
         _add_platform_counts(hist, chunk_counts, c, n_plat)
 
 
-def contact_step(seed, day, n_children, start, deg, nbr, emask, echan, erel,
-                 p_code, plat_scanned, detect_fp, detect_on,
-                 rel_child, rel_off, rel_plat, rel_stage, rel_exit, rel_exit_day,
-                 rel_offence, rel_recorded, rel_flagged, rel_moved, off_strategy, off_persist,
-                 off_move,
-                 node_off_index, child_lit, child_vuln, vuln_mean, acct, banned_acct, private_plat,
-                 g_params, advance, detect_sens, guardian_mult, guardian_abandon, block_mult,
-                 report_mult,
-                 child_first_day, child_first_plat, child_first_chan, rel_chan,
-                 chunk_counts, n_chunks, fp_flags, n_rel):
+def contact_step(
+    seed,
+    day,
+    n_children,
+    start,
+    deg,
+    nbr,
+    emask,
+    echan,
+    erel,
+    p_code,
+    plat_scanned,
+    detect_fp,
+    detect_on,
+    rel_child,
+    rel_off,
+    rel_plat,
+    rel_stage,
+    rel_exit,
+    rel_exit_day,
+    rel_offence,
+    rel_recorded,
+    rel_flagged,
+    rel_moved,
+    off_strategy,
+    off_persist,
+    off_move,
+    node_off_index,
+    child_lit,
+    child_vuln,
+    vuln_mean,
+    acct,
+    banned_acct,
+    private_plat,
+    g_params,
+    advance,
+    detect_sens,
+    guardian_mult,
+    guardian_abandon,
+    block_mult,
+    report_mult,
+    child_first_day,
+    child_first_plat,
+    child_first_chan,
+    rel_chan,
+    chunk_counts,
+    n_chunks,
+    fp_flags,
+    n_rel,
+):
     """One day of interactions over every tie, and the grooming step on offender-child ties.
 
     Benign part. For each tie (visited once, from its lower id): with the daily interaction
@@ -1062,8 +1296,7 @@ def contact_step(seed, day, n_children, start, deg, nbr, emask, echan, erel,
     n = start.shape[0]
     n_plat = acct.shape[1]
     if not detect_on:
-        benign_interactions(seed, day, start, deg, nbr, emask, echan, p_code, n_plat,
-                            chunk_counts, n_chunks)
+        benign_interactions(seed, day, start, deg, nbr, emask, echan, p_code, n_plat, chunk_counts, n_chunks)
     else:
         chunk = (n + n_chunks - 1) // n_chunks
         dk_interact = day_key(seed, day, K_INTERACT)
@@ -1111,13 +1344,45 @@ def contact_step(seed, day, n_children, start, deg, nbr, emask, echan, erel,
     counts = np.zeros(5, np.int64)
     for i in range(na):
         r = rows[order[i]]
-        _grooming_step(seed, day, r, rel_child[r], rel_off[r], rel_plat, rel_stage, rel_exit,
-                       rel_exit_day, rel_offence, rel_recorded, rel_flagged, rel_moved,
-                       off_strategy, off_persist, off_move, node_off_index, child_lit,
-                       child_vuln, vuln_mean, acct, banned_acct, private_plat, g_params,
-                       advance, detect_sens, detect_on, plat_scanned, guardian_mult,
-                       guardian_abandon, block_mult, report_mult, child_first_day,
-                       child_first_plat, child_first_chan, rel_chan, counts)
+        _grooming_step(
+            seed,
+            day,
+            r,
+            rel_child[r],
+            rel_off[r],
+            rel_plat,
+            rel_stage,
+            rel_exit,
+            rel_exit_day,
+            rel_offence,
+            rel_recorded,
+            rel_flagged,
+            rel_moved,
+            off_strategy,
+            off_persist,
+            off_move,
+            node_off_index,
+            child_lit,
+            child_vuln,
+            vuln_mean,
+            acct,
+            banned_acct,
+            private_plat,
+            g_params,
+            advance,
+            detect_sens,
+            detect_on,
+            plat_scanned,
+            guardian_mult,
+            guardian_abandon,
+            block_mult,
+            report_mult,
+            child_first_day,
+            child_first_plat,
+            child_first_chan,
+            rel_chan,
+            counts,
+        )
     for j in range(5):
         chunk_counts[0, j] += counts[j]
 
@@ -1131,14 +1396,33 @@ __all__ = [name for name in dir() if not name.startswith("__")]
 
 _NUMBA_MODULE = None
 #: Functions compiled for the numba backend; helpers first (they are called by the kernels).
-JIT_FUNCTIONS = ("mix64", "day_key", "u01_key", "bits_pair", "u01_pair", "u01", "poisson_from_u", "pair_key",
-                 "clamp01", "find_slot", "_append_half",
-                 "_pdeg_add", "set_tie_mask", "insert_ties", "score_pair", "fof_bound",
-                 "fof_scratch", "_ht_slot",
-                 "fof_candidates",
-                 "candidate_score", "resolve_contacts", "_grooming_step", "_add_platform_counts",
-                 "first_copies",
-                 "scatter_halves")
+JIT_FUNCTIONS = (
+    "mix64",
+    "day_key",
+    "u01_key",
+    "bits_pair",
+    "u01_pair",
+    "u01",
+    "poisson_from_u",
+    "pair_key",
+    "clamp01",
+    "find_slot",
+    "_append_half",
+    "_pdeg_add",
+    "set_tie_mask",
+    "insert_ties",
+    "score_pair",
+    "fof_bound",
+    "fof_scratch",
+    "_ht_slot",
+    "fof_candidates",
+    "candidate_score",
+    "resolve_contacts",
+    "_grooming_step",
+    "_add_platform_counts",
+    "first_copies",
+    "scatter_halves",
+)
 PARALLEL_FUNCTIONS = ("suggest", "outreach", "benign_interactions", "contact_step")
 
 

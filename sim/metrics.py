@@ -150,11 +150,23 @@ class Metrics:
         for s, name in enumerate(STAGES, start=1):
             out[f"children_{name}"] = tot[f"new_children_{name}"]
         for key in (
-            "offences", "recorded_offences", "offenders_banned", "bans", "offender_returns",
-            "reports", "blocks", "contacts", "ties_created_by_suggestion",
-            "ties_created_benign_by_suggestion", "ties_created_by_offender_contact",
-            "ties_created_organic", "platform_moves", "reviews", "false_positive_flags",
-            "benign_accounts_banned", "benign_interactions",
+            "offences",
+            "recorded_offences",
+            "offenders_banned",
+            "bans",
+            "offender_returns",
+            "reports",
+            "blocks",
+            "contacts",
+            "ties_created_by_suggestion",
+            "ties_created_benign_by_suggestion",
+            "ties_created_by_offender_contact",
+            "ties_created_organic",
+            "platform_moves",
+            "reviews",
+            "false_positive_flags",
+            "benign_accounts_banned",
+            "benign_interactions",
         ):
             out[key] = tot[key]
         reached = first[:, 1:] >= 0  # [children, stage]
@@ -197,9 +209,9 @@ class Metrics:
             "share_children_image": _ratio(out["children_image"], nc),
             "contacted_to_image": _ratio(out["children_image"], out["children_contacted"]),
             "share_sexual_communication_victims_aged_11_or_under": _ratio(
-                int((sc & (pop.age[:nc] <= 11)).sum()), n_sc),
-            "share_girls_among_sexual_communication_victims": _ratio(
-                int((sc & (sex == 0)).sum()), n_sc),
+                int((sc & (pop.age[:nc] <= 11)).sum()), n_sc
+            ),
+            "share_girls_among_sexual_communication_victims": _ratio(int((sc & (sex == 0)).sum()), n_sc),
             "recorded_share_of_offences": _ratio(out["recorded_offences"], out["offences"]),
         }
         if pop.n_offenders:
@@ -210,12 +222,14 @@ class Metrics:
                 offs = pairs // nc
                 per_off = np.bincount(pop.node_off_index[offs], minlength=pop.n_offenders)
             out["children_reached_per_offender"] = {
-                "mean": round(float(per_off.mean()), 3), "median": float(np.median(per_off)),
+                "mean": round(float(per_off.mean()), 3),
+                "median": float(np.median(per_off)),
                 "max": int(per_off.max()),
             }
         out["mean_days_report_to_ban"] = (
             round(tot["days_report_to_ban_total"] / tot["bans_via_review"], 3)
-            if tot["bans_via_review"] else None
+            if tot["bans_via_review"]
+            else None
         )
         return out
 

@@ -102,8 +102,9 @@ class GroomingModel(mesa.Model):
         # plain-Python copies of the sections read every day (OmegaConf access is slow)
         self.g = SimpleNamespace(**OmegaConf.to_container(cfg.grooming, resolve=True))
         self.nw = SimpleNamespace(**OmegaConf.to_container(cfg.network, resolve=True))
-        self.plat_cfg = [SimpleNamespace(**OmegaConf.to_container(cfg.platforms[n], resolve=True))
-                         for n in cfg.platforms]
+        self.plat_cfg = [
+            SimpleNamespace(**OmegaConf.to_container(cfg.platforms[n], resolve=True)) for n in cfg.platforms
+        ]
         self.seed = int(cfg.seed)
         self.days = int(cfg.days)
         self.backend = str(cfg.backend)
@@ -136,8 +137,7 @@ class GroomingModel(mesa.Model):
         self._make_agents()
         self.datacollector = mesa.DataCollector(
             model_reporters={
-                name: (lambda m, name=name: m.metrics.last(name))
-                for name in Metrics.DATACOLLECTOR_SERIES
+                name: (lambda m, name=name: m.metrics.last(name)) for name in Metrics.DATACOLLECTOR_SERIES
             }
         )
         self.running = True
@@ -151,11 +151,9 @@ class GroomingModel(mesa.Model):
         # outreach features: search, location, livestream, game chat, visible connection lists
         self.plat_feature = np.zeros((P, 5), bool)
         for p, pl in enumerate(pls):
-            self.plat_feature[p] = (pl.search, pl.location, pl.livestream, pl.game_chat,
-                                    pl.connection_lists)
+            self.plat_feature[p] = (pl.search, pl.location, pl.livestream, pl.game_chat, pl.connection_lists)
         self.plat_encrypted = np.array([pl.encrypted for pl in pls], bool)
-        self.search_hides_minors = np.array(
-            [pl.search_hides_known_minors_from_adults for pl in pls], bool)
+        self.search_hides_minors = np.array([pl.search_hides_known_minors_from_adults for pl in pls], bool)
         priv = [p for p, pl in enumerate(pls) if pl.private_destination]
         self.private_plat = priv[0] if priv else -1
         self.acct_users = [np.nonzero(self.pop.acct[:, p])[0].astype(np.int64) for p in range(P)]
@@ -170,22 +168,47 @@ class GroomingModel(mesa.Model):
         ip[_k.CH_SCHOOL] = nw.interaction_school
         ip[_k.CH_CLUB] = nw.interaction_club
         ip[_k.CH_ADULT] = nw.interaction_adult
-        ip[_k.CH_SUGGESTION:len(CHANNELS)] = nw.interaction_online
+        ip[_k.CH_SUGGESTION : len(CHANNELS)] = nw.interaction_online
         self.interact_p = ip
-        self.g_params = np.array([
-            g.offender_interaction, g.jump, g.daily_block, g.daily_report, g.guardian_daily,
-            0.0, g.abandon_daily, g.literacy_advance_effect,  # slot 5 unused: per child in Switches
-            g.vulnerability_advance_effect, g.tell_anyone, g.tell_leads_to_police,
-            g.report_to_police, g.sexual_request_block, g.sexual_request_report,
-            g.literacy_block_effect, g.targeted_advance_multiplier,
-            g.scattergun_advance_multiplier,
-        ], np.float64)
+        self.g_params = np.array(
+            [
+                g.offender_interaction,
+                g.jump,
+                g.daily_block,
+                g.daily_report,
+                g.guardian_daily,
+                0.0,
+                g.abandon_daily,
+                g.literacy_advance_effect,  # slot 5 unused: per child in Switches
+                g.vulnerability_advance_effect,
+                g.tell_anyone,
+                g.tell_leads_to_police,
+                g.report_to_police,
+                g.sexual_request_block,
+                g.sexual_request_report,
+                g.literacy_block_effect,
+                g.targeted_advance_multiplier,
+                g.scattergun_advance_multiplier,
+            ],
+            np.float64,
+        )
         # daily advance probability by current stage (index = stage, 1-based)
-        self.advance = np.array([0.0, 0.0, g.advance_from_engaged, g.advance_from_trust,
-                                 g.advance_from_isolation, g.advance_from_sexual_communication,
-                                 g.advance_from_image, 0.0], np.float64)
-        self.channel_w = np.array([list(g.channel_weights_scattergun),
-                                   list(g.channel_weights_targeted)], np.float64)
+        self.advance = np.array(
+            [
+                0.0,
+                0.0,
+                g.advance_from_engaged,
+                g.advance_from_trust,
+                g.advance_from_isolation,
+                g.advance_from_sexual_communication,
+                g.advance_from_image,
+                0.0,
+            ],
+            np.float64,
+        )
+        self.channel_w = np.array(
+            [list(g.channel_weights_scattergun), list(g.channel_weights_targeted)], np.float64
+        )
         self.channel_w /= self.channel_w.sum(axis=1, keepdims=True)
         # offender traits by node id (the kernels index them by node): defaults for non-offenders
         pop = self.pop
@@ -214,10 +237,18 @@ class GroomingModel(mesa.Model):
         self.child_first_chan = np.full((nc, S), -1, np.int8)
 
     _REL_FIELDS = (
-        ("child", np.int32, -1), ("off", np.int32, -1), ("plat", np.int8, -1),
-        ("chan", np.int8, -1), ("stage", np.int8, 0), ("start", np.int16, -1),
-        ("exit", np.int8, 0), ("exit_day", np.int16, -1), ("offence", np.int16, -1),
-        ("recorded", np.int16, -1), ("flagged", np.int16, -1), ("moved", np.int16, -1),
+        ("child", np.int32, -1),
+        ("off", np.int32, -1),
+        ("plat", np.int8, -1),
+        ("chan", np.int8, -1),
+        ("stage", np.int8, 0),
+        ("start", np.int16, -1),
+        ("exit", np.int8, 0),
+        ("exit_day", np.int16, -1),
+        ("offence", np.int16, -1),
+        ("recorded", np.int16, -1),
+        ("flagged", np.int16, -1),
+        ("moved", np.int16, -1),
         ("first_plat", np.int8, -1),
     )
 
@@ -238,12 +269,16 @@ class GroomingModel(mesa.Model):
             suggestible=np.ones((n, P), bool),
             no_adult_child_suggestions=np.zeros(P, bool),
             min_mutual_for_minors=np.zeros(P, np.int64),
-            accept_mult=np.ones(n), block_mult=np.ones(n), report_mult=np.ones(n),
+            accept_mult=np.ones(n),
+            block_mult=np.ones(n),
+            report_mult=np.ones(n),
             guardian_mult=np.ones(n),
             guardian_abandon=np.full(n, float(self.g.guardian_abandon)),
             detect_platforms=np.zeros(P, bool),
-            detect_base=np.zeros((P, len(STAGES) + 1)), detect_mult=np.ones(P),
-            review_capacity_mult=np.ones(P), review_delay_mult=np.ones(P),
+            detect_base=np.zeros((P, len(STAGES) + 1)),
+            detect_mult=np.ones(P),
+            review_capacity_mult=np.ones(P),
+            review_delay_mult=np.ones(P),
             return_block_prob=np.zeros(P),
         )
 
@@ -343,17 +378,41 @@ class GroomingModel(mesa.Model):
             out_w = np.full(n_served * k, -1, np.int64)
             out_kind = np.zeros(n_served * k, np.int8)
             K.suggest(
-                self.seed, d, p, _rule_index(pl.suggestion_rule), k, n_served,
-                float(pl.suggestion_accept), float(self.g.offender_follows_suggested_child),
-                float(pl.age_homophily), float(pl.school_homophily), float(pl.contact_book),
-                float(self.g.accept_claimed_teen_multiplier), users,
-                ts.start, ts.deg, ts.nbr, ts.emask, ts.echan, ts.pdeg, pop.role, pop.age,
+                self.seed,
+                d,
+                p,
+                _rule_index(pl.suggestion_rule),
+                k,
+                n_served,
+                float(pl.suggestion_accept),
+                float(self.g.offender_follows_suggested_child),
+                float(pl.age_homophily),
+                float(pl.school_homophily),
+                float(pl.contact_book),
+                float(self.g.accept_claimed_teen_multiplier),
+                users,
+                ts.start,
+                ts.deg,
+                ts.nbr,
+                ts.emask,
+                ts.echan,
+                ts.pdeg,
+                pop.role,
+                pop.age,
                 pop.school,
-                elig_all[p], sw.accept_mult,
-                self.claims_teen_node, self.target_min_node, self.target_max_node,
-                self.out_of_target_node, minor_all[p],
-                bool(sw.no_adult_child_suggestions[p]), int(sw.min_mutual_for_minors[p]),
-                out_u, out_w, out_kind, self._sugg_chunks,
+                elig_all[p],
+                sw.accept_mult,
+                self.claims_teen_node,
+                self.target_min_node,
+                self.target_max_node,
+                self.out_of_target_node,
+                minor_all[p],
+                bool(sw.no_adult_child_suggestions[p]),
+                int(sw.min_mutual_for_minors[p]),
+                out_u,
+                out_w,
+                out_kind,
+                self._sugg_chunks,
             )
             ok = out_u >= 0
             u, w, kind = out_u[ok], out_w[ok], out_kind[ok]
@@ -365,9 +424,7 @@ class GroomingModel(mesa.Model):
             c2o = kind == _k.PROP_CHILD_TO_OFFENDER
             att.append((u[o2c], w[o2c], np.full(int(o2c.sum()), p), False))
             att.append((w[c2o], u[c2o], np.full(int(c2o.sum()), p), True))
-        self._benign_suggested = (
-            _cat(benign_u), _cat(benign_w), _cat(benign_p)
-        )
+        self._benign_suggested = (_cat(benign_u), _cat(benign_w), _cat(benign_p))
         return [(o, c, p, _k.CH_SUGGESTION, init) for o, c, p, init in att]
 
     # -- 4. outreach -----------------------------------------------------------------------
@@ -382,15 +439,44 @@ class GroomingModel(mesa.Model):
         out_chan = np.zeros(n_off * MAX_ATTEMPTS_PER_DAY, np.int64)
         ts = self.ties
         self.K.outreach(
-            self.seed, d, offs.astype(np.int64), pop.outreach_per_day,
-            pop.strategy.astype(np.int64), pop.target_age_min.astype(np.int64),
-            pop.target_age_max.astype(np.int64), pop.out_of_target_weight, pop.target_girls,
-            float(self.g.attempt_noticed), pop.area[offs].astype(np.int64), pop.acct,
-            pop.banned_acct, self.channel_w, self.plat_feature, pop.n_children, pop.area_lo,
-            pop.area_hi, self.child_age, pop.sex, pop.vulnerability, pop.searchable,
-            pop.location_shared, pop.livestreams, pop.dm_open, pop.lists_hidden, pop.known_minor,
-            pop.claims_teen, self.search_hides_minors, ts.start, ts.deg, ts.nbr, ts.emask,
-            MAX_ATTEMPTS_PER_DAY, out_child, out_plat, out_chan, OUTREACH_TRIES,
+            self.seed,
+            d,
+            offs.astype(np.int64),
+            pop.outreach_per_day,
+            pop.strategy.astype(np.int64),
+            pop.target_age_min.astype(np.int64),
+            pop.target_age_max.astype(np.int64),
+            pop.out_of_target_weight,
+            pop.target_girls,
+            float(self.g.attempt_noticed),
+            pop.area[offs].astype(np.int64),
+            pop.acct,
+            pop.banned_acct,
+            self.channel_w,
+            self.plat_feature,
+            pop.n_children,
+            pop.area_lo,
+            pop.area_hi,
+            self.child_age,
+            pop.sex,
+            pop.vulnerability,
+            pop.searchable,
+            pop.location_shared,
+            pop.livestreams,
+            pop.dm_open,
+            pop.lists_hidden,
+            pop.known_minor,
+            pop.claims_teen,
+            self.search_hides_minors,
+            ts.start,
+            ts.deg,
+            ts.nbr,
+            ts.emask,
+            MAX_ATTEMPTS_PER_DAY,
+            out_child,
+            out_plat,
+            out_chan,
+            OUTREACH_TRIES,
         )
         ok = out_child >= 0
         o = np.repeat(offs.astype(np.int64), MAX_ATTEMPTS_PER_DAY)[ok]
@@ -439,15 +525,47 @@ class GroomingModel(mesa.Model):
         sw = self.switches
         r0 = int(self.n_rel[0])
         self.K.resolve_contacts(
-            self.seed, d, o, c, p, ch, init, self.ties.start, self.ties.deg, self.ties.nbr,
-            self.ties.emask, self.pop.literacy, self.pop.vulnerability, self.claims_teen_node,
-            float(g.accept_stranger), float(g.accept_claimed_teen_multiplier),
-            float(g.literacy_accept_effect), float(g.vulnerability_accept_effect),
-            self.vuln_mean, float(g.block_unwanted), float(g.report_unwanted),
-            float(g.literacy_block_effect), sw.accept_mult, sw.block_mult, sw.report_mult,
-            R["child"], R["off"], R["plat"], R["chan"], R["stage"], R["start"], R["exit"],
-            R["exit_day"], R["first_plat"], self.n_rel, acc, blocked, reported,
-            self.child_first_day, self.child_first_plat, self.child_first_chan,
+            self.seed,
+            d,
+            o,
+            c,
+            p,
+            ch,
+            init,
+            self.ties.start,
+            self.ties.deg,
+            self.ties.nbr,
+            self.ties.emask,
+            self.pop.literacy,
+            self.pop.vulnerability,
+            self.claims_teen_node,
+            float(g.accept_stranger),
+            float(g.accept_claimed_teen_multiplier),
+            float(g.literacy_accept_effect),
+            float(g.vulnerability_accept_effect),
+            self.vuln_mean,
+            float(g.block_unwanted),
+            float(g.report_unwanted),
+            float(g.literacy_block_effect),
+            sw.accept_mult,
+            sw.block_mult,
+            sw.report_mult,
+            R["child"],
+            R["off"],
+            R["plat"],
+            R["chan"],
+            R["stage"],
+            R["start"],
+            R["exit"],
+            R["exit_day"],
+            R["first_plat"],
+            self.n_rel,
+            acc,
+            blocked,
+            reported,
+            self.child_first_day,
+            self.child_first_plat,
+            self.child_first_chan,
         )
         r1 = int(self.n_rel[0])
         self.metrics.add("contacts", r1 - r0)
@@ -457,8 +575,13 @@ class GroomingModel(mesa.Model):
         a = acc >= 0
         if a.any():
             ins = self.ties.insert(
-                self.K, c[a], o[a], (np.int64(1) << p[a]).astype(np.uint8), ch[a].astype(np.int8),
-                acc[a].astype(np.int32), d,
+                self.K,
+                c[a],
+                o[a],
+                (np.int64(1) << p[a]).astype(np.uint8),
+                ch[a].astype(np.int8),
+                acc[a].astype(np.int32),
+                d,
             )
             self.metrics.add("ties_created_by_offender_contact", ins)
             self.metrics.add("ties_created_by_suggestion", int((ch[a] == _k.CH_SUGGESTION).sum()))
@@ -473,8 +596,9 @@ class GroomingModel(mesa.Model):
     def _schedule_recontacts(self, d, o, c, p, ch, ended_by_child):
         g = self.g
         K = self.K
-        for oi, ci, pi, chi, e in zip(o.tolist(), c.tolist(), p.tolist(), ch.tolist(),
-                                      ended_by_child.tolist()):
+        for oi, ci, pi, chi, e in zip(
+            o.tolist(), c.tolist(), p.tolist(), ch.tolist(), ended_by_child.tolist()
+        ):
             if not e:
                 continue
             if K.u01(self.seed, d, _k.K_RECONTACT, ci, oi) < g.recontact_after_block:
@@ -496,19 +620,33 @@ class GroomingModel(mesa.Model):
             has = both.any(axis=1)
             # platform: the first shared one after a random offset (deterministic per draw)
             off = rng.integers(0, self.n_platforms, size=m)
-            pp = np.array([
-                next((int((o_ + j) % self.n_platforms) for j in range(self.n_platforms)
-                      if row[(o_ + j) % self.n_platforms]), -1)
-                for o_, row in zip(off.tolist(), both)
-            ], np.int64) if m else np.zeros(0, np.int64)
+            pp = (
+                np.array(
+                    [
+                        next(
+                            (
+                                int((o_ + j) % self.n_platforms)
+                                for j in range(self.n_platforms)
+                                if row[(o_ + j) % self.n_platforms]
+                            ),
+                            -1,
+                        )
+                        for o_, row in zip(off.tolist(), both)
+                    ],
+                    np.int64,
+                )
+                if m
+                else np.zeros(0, np.int64)
+            )
             a, b, pp = a[has], b[has], pp[has]
         else:
             a = b = pp = np.zeros(0, np.int64)
         tu = np.concatenate([bu, a])
         tv = np.concatenate([bw, b])
         tp = np.concatenate([bp, pp])
-        chan = np.concatenate([np.full(bu.size, _k.CH_SUGGESTION, np.int8),
-                               np.full(a.size, _k.CH_ORGANIC, np.int8)])
+        chan = np.concatenate(
+            [np.full(bu.size, _k.CH_SUGGESTION, np.int8), np.full(a.size, _k.CH_ORGANIC, np.int8)]
+        )
         if tu.size == 0:
             return
         lo_, hi_ = np.minimum(tu, tv), np.maximum(tu, tv)
@@ -517,14 +655,22 @@ class GroomingModel(mesa.Model):
         first.sort()
         is_sugg = chan[first] == _k.CH_SUGGESTION
         n_s = self.ties.insert(
-            self.K, lo_[first][is_sugg], hi_[first][is_sugg],
-            (np.int64(1) << tp[first][is_sugg]).astype(np.uint8), chan[first][is_sugg],
-            np.full(int(is_sugg.sum()), -1, np.int32), d,
+            self.K,
+            lo_[first][is_sugg],
+            hi_[first][is_sugg],
+            (np.int64(1) << tp[first][is_sugg]).astype(np.uint8),
+            chan[first][is_sugg],
+            np.full(int(is_sugg.sum()), -1, np.int32),
+            d,
         )
         n_o = self.ties.insert(
-            self.K, lo_[first][~is_sugg], hi_[first][~is_sugg],
-            (np.int64(1) << tp[first][~is_sugg]).astype(np.uint8), chan[first][~is_sugg],
-            np.full(int((~is_sugg).sum()), -1, np.int32), d,
+            self.K,
+            lo_[first][~is_sugg],
+            hi_[first][~is_sugg],
+            (np.int64(1) << tp[first][~is_sugg]).astype(np.uint8),
+            chan[first][~is_sugg],
+            np.full(int((~is_sugg).sum()), -1, np.int32),
+            d,
         )
         self.metrics.add("ties_created_by_suggestion", n_s)
         self.metrics.add("ties_created_benign_by_suggestion", n_s)
@@ -537,16 +683,54 @@ class GroomingModel(mesa.Model):
         fp = np.full(pop.n, -1, np.int64) if sw.detect_on else np.full(1, -1, np.int64)
         scanned = sw.detect_platforms & ~self.plat_encrypted
         self.K.contact_step(
-            self.seed, d, pop.n_children, ts.start, ts.deg, ts.nbr, ts.emask, ts.echan, ts.erel,
-            self.interact_p, scanned, float(sw.detect_fp), bool(sw.detect_on),
-            R["child"], R["off"], R["plat"], R["stage"], R["exit"], R["exit_day"], R["offence"],
-            R["recorded"], R["flagged"], R["moved"], pop.strategy, pop.persistence,
-            pop.move_propensity, pop.node_off_index, pop.literacy, pop.vulnerability,
-            self.vuln_mean, pop.acct, pop.banned_acct, self.private_plat, self.g_params,
+            self.seed,
+            d,
+            pop.n_children,
+            ts.start,
+            ts.deg,
+            ts.nbr,
+            ts.emask,
+            ts.echan,
+            ts.erel,
+            self.interact_p,
+            scanned,
+            float(sw.detect_fp),
+            bool(sw.detect_on),
+            R["child"],
+            R["off"],
+            R["plat"],
+            R["stage"],
+            R["exit"],
+            R["exit_day"],
+            R["offence"],
+            R["recorded"],
+            R["flagged"],
+            R["moved"],
+            pop.strategy,
+            pop.persistence,
+            pop.move_propensity,
+            pop.node_off_index,
+            pop.literacy,
+            pop.vulnerability,
+            self.vuln_mean,
+            pop.acct,
+            pop.banned_acct,
+            self.private_plat,
+            self.g_params,
             self.advance,
-            sw.detect_sens(), sw.guardian_mult, sw.guardian_abandon, sw.block_mult, sw.report_mult,
-            self.child_first_day, self.child_first_plat, self.child_first_chan, R["chan"],
-            counts, N_CHUNKS, fp, int(self.n_rel[0]),
+            sw.detect_sens(),
+            sw.guardian_mult,
+            sw.guardian_abandon,
+            sw.block_mult,
+            sw.report_mult,
+            self.child_first_day,
+            self.child_first_plat,
+            self.child_first_chan,
+            R["chan"],
+            counts,
+            N_CHUNKS,
+            fp,
+            int(self.n_rel[0]),
         )
         tot = counts.sum(axis=0)
         m = self.metrics
@@ -567,19 +751,18 @@ class GroomingModel(mesa.Model):
             s = self.K.find_slot(ts.start, ts.deg, ts.nbr, c, o)
             if s >= 0:
                 new = int(ts.emask[s]) | (1 << self.private_plat)
-                self.K.set_tie_mask(ts.start, ts.deg, ts.nbr, ts.emask, ts.pdeg, c, o, new,
-                                    self.n_platforms)
+                self.K.set_tie_mask(ts.start, ts.deg, ts.nbr, ts.emask, ts.pdeg, c, o, new, self.n_platforms)
         # relationships that ended today: their ties go dormant; reports queue; recontacts
         # (declined first contacts have no tie; bans are handled in ban())
         ended_today = (R["exit_day"][:n_rel] == d) & (R["exit"][:n_rel] != _k.EXIT_BANNED)
-        ended = np.nonzero(ended_today & ((R["start"][:n_rel] < d)
-                                          | (R["stage"][:n_rel] >= _k.ST_ENGAGED)))[0]
+        ended = np.nonzero(ended_today & ((R["start"][:n_rel] < d) | (R["stage"][:n_rel] >= _k.ST_ENGAGED)))[
+            0
+        ]
         rep = []
         for r in ended.tolist():
             c, o = int(R["child"][r]), int(R["off"][r])
             ex = int(R["exit"][r])
-            self.K.set_tie_mask(ts.start, ts.deg, ts.nbr, ts.emask, ts.pdeg, c, o, 0,
-                                self.n_platforms)
+            self.K.set_tie_mask(ts.start, ts.deg, ts.nbr, ts.emask, ts.pdeg, c, o, 0, self.n_platforms)
             if ex == _k.EXIT_REPORTED:
                 rep.append(r)
                 self.enqueue_review(d, o, int(R["plat"][r]), rel=r)
@@ -589,8 +772,11 @@ class GroomingModel(mesa.Model):
             sel = (ex == _k.EXIT_BLOCKED) | (ex == _k.EXIT_REPORTED)
             e = ended[sel]
             self._schedule_recontacts(
-                d, R["off"][e].astype(np.int64), R["child"][e].astype(np.int64),
-                R["plat"][e].astype(np.int64), R["chan"][e].astype(np.int64),
+                d,
+                R["off"][e].astype(np.int64),
+                R["child"][e].astype(np.int64),
+                R["plat"][e].astype(np.int64),
+                R["chan"][e].astype(np.int64),
                 np.ones(e.size, bool),
             )
             m.add("blocks", int((ex == _k.EXIT_BLOCKED).sum()))
@@ -599,8 +785,7 @@ class GroomingModel(mesa.Model):
         if sw.detect_on:
             flagged = np.nonzero(R["flagged"][:n_rel] == d)[0]
             for r in flagged.tolist():
-                self.enqueue_review(d, int(R["off"][r]), int(R["plat"][r]), rel=r,
-                                    source="flag")
+                self.enqueue_review(d, int(R["off"][r]), int(R["plat"][r]), rel=r, source="flag")
             m.add("detector_flags_true", int(flagged.size))
             for u in np.nonzero(fp >= 0)[0].tolist():
                 v, p = divmod(int(fp[u]), 8)
@@ -620,8 +805,9 @@ class GroomingModel(mesa.Model):
         pop, sw = self.pop, self.switches
         for p, name in enumerate(self.platform_names):
             pl = self.plat_cfg[p]
-            self.review_carry[p] += (pl.review_capacity_per_100k * sw.review_capacity_mult[p]
-                                     * self.acct_users[p].size / 1e5)
+            self.review_carry[p] += (
+                pl.review_capacity_per_100k * sw.review_capacity_mult[p] * self.acct_users[p].size / 1e5
+            )
             cap = int(self.review_carry[p])
             delay = int(round(pl.review_delay_days * sw.review_delay_mult[p]))
             done = 0
@@ -668,8 +854,9 @@ class GroomingModel(mesa.Model):
             R["exit_day"][r] = d
             self.metrics.add("exits_banned", 1)
             # the relationship is over: its tie goes dormant on every platform
-            self.K.set_tie_mask(ts.start, ts.deg, ts.nbr, ts.emask, ts.pdeg, int(R["child"][r]),
-                                o_node, 0, self.n_platforms)
+            self.K.set_tie_mask(
+                ts.start, ts.deg, ts.nbr, ts.emask, ts.pdeg, int(R["child"][r]), o_node, 0, self.n_platforms
+            )
         # offences not yet recorded may be referred to the police
         g = self.g
         # one referral draw per offence (keyed without the day): repeated bans add no chances
@@ -684,8 +871,17 @@ class GroomingModel(mesa.Model):
         for slot in range(s0, s0 + dg):
             m = int(ts.emask[slot])
             if m & bit:
-                self.K.set_tie_mask(ts.start, ts.deg, ts.nbr, ts.emask, ts.pdeg, o_node,
-                                    int(ts.nbr[slot]), m & ~bit, self.n_platforms)
+                self.K.set_tie_mask(
+                    ts.start,
+                    ts.deg,
+                    ts.nbr,
+                    ts.emask,
+                    ts.pdeg,
+                    o_node,
+                    int(ts.nbr[slot]),
+                    m & ~bit,
+                    self.n_platforms,
+                )
         if self.K.u01(self.seed, d, _k.K_RETURN, o_node, p) < pop.return_propensity[oi]:
             self.pending_returns.append((d + int(g.return_delay_days), o_node, p))
         for iv in self.interventions:
@@ -717,8 +913,7 @@ class GroomingModel(mesa.Model):
         return self.metrics.summary()
 
 
-_EXIT_NAMES = ("active", "declined", "blocked", "reported", "guardian", "abandoned", "banned",
-               "completed")
+_EXIT_NAMES = ("active", "declined", "blocked", "reported", "guardian", "abandoned", "banned", "completed")
 
 
 def _mesa_agents_wanted(cfg) -> bool:

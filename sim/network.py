@@ -52,8 +52,16 @@ class TieStore:
     channel, relationship id). ``pdeg[u, p]`` counts u's ties on platform p.
     """
 
-    def __init__(self, n: int, n_platforms: int, u: np.ndarray, v: np.ndarray,
-                 mask: np.ndarray, chan: np.ndarray, slack: float = 0.5):
+    def __init__(
+        self,
+        n: int,
+        n_platforms: int,
+        u: np.ndarray,
+        v: np.ndarray,
+        mask: np.ndarray,
+        chan: np.ndarray,
+        slack: float = 0.5,
+    ):
         self.n = n
         self.n_platforms = n_platforms
         u = np.asarray(u, np.int64)
@@ -73,8 +81,7 @@ class TieStore:
         # each owner's block: its ties as first end (list order), then as second end
         chan = np.asarray(chan, np.int8)
         if u.size >= NUMBA_BUILD_MIN_TIES:
-            numba_module().scatter_halves(u, v, mask, chan, start, self.nbr, self.emask,
-                                          self.echan)
+            numba_module().scatter_halves(u, v, mask, chan, start, self.nbr, self.emask, self.echan)
         elif u.size:
             hu = np.concatenate([u, v])
             order = np.argsort(hu, kind="stable")
@@ -106,9 +113,24 @@ class TieStore:
         first, total = 0, 0
         while True:
             first, ins = K.insert_ties(
-                tu, tv, tmask, tchan, trel, day, first, self.start, self.deg, self.cap,
-                self.nbr, self.emask, self.eday, self.echan, self.erel, self.pool_used,
-                self.pdeg, self.n_platforms,
+                tu,
+                tv,
+                tmask,
+                tchan,
+                trel,
+                day,
+                first,
+                self.start,
+                self.deg,
+                self.cap,
+                self.nbr,
+                self.emask,
+                self.eday,
+                self.echan,
+                self.erel,
+                self.pool_used,
+                self.pdeg,
+                self.n_platforms,
             )
             total += int(ins)
             if first >= tu.shape[0]:
@@ -118,9 +140,11 @@ class TieStore:
     # -- views ----------------------------------------------------------------------------
     def half_edges(self):
         """(u, v, mask, day, channel, rel) arrays of every used half-edge."""
-        idx = np.concatenate(
-            [np.arange(s, s + d) for s, d in zip(self.start.tolist(), self.deg.tolist())]
-        ) if self.n else np.zeros(0, np.int64)
+        idx = (
+            np.concatenate([np.arange(s, s + d) for s, d in zip(self.start.tolist(), self.deg.tolist())])
+            if self.n
+            else np.zeros(0, np.int64)
+        )
         u = np.repeat(np.arange(self.n), self.deg)
         chan = self.echan[idx] & np.int8(CHAN_MASK)  # without the relationship flag
         return u, self.nbr[idx], self.emask[idx], self.eday[idx], chan, self.erel[idx]
@@ -156,8 +180,9 @@ class TieStore:
             names = tuple(f"platform_{p}" for p in range(self.n_platforms))
         u, v, m, d, c, r = self.edges()
         dormant = self.dormant_mask(m, c)
-        for a, b, mm, dd, cc, dm in zip(u.tolist(), v.tolist(), m.tolist(), d.tolist(),
-                                         c.tolist(), dormant.tolist()):
+        for a, b, mm, dd, cc, dm in zip(
+            u.tolist(), v.tolist(), m.tolist(), d.tolist(), c.tolist(), dormant.tolist()
+        ):
             if dm and not include_dormant:
                 continue
             plats = tuple(names[p] for p in range(self.n_platforms) if (mm >> p) & 1)
@@ -312,7 +337,7 @@ def build_initial_ties(cfg, pop: Population, groups: dict) -> TieStore:
     mask = np.zeros(a.size, np.uint8)
     for p in range(acct.shape[1]):
         on = acct[a, p] & acct[b, p] & (rng.random(a.size) < nw.tie_on_platform)
-        mask |= (on.astype(np.uint8) << p)
+        mask |= on.astype(np.uint8) << p
     return TieStore(n, acct.shape[1], a, b, mask, ch, slack=nw.capacity_slack)
 
 
@@ -374,7 +399,7 @@ def build_initial_ties_networkx(cfg, pop: Population, groups: dict) -> TieStore:
         members = in_club[area_members]
         rng.shuffle(members)
         for i in range(0, len(members), pc.club_size):
-            club = members[i: i + pc.club_size]
+            club = members[i : i + pc.club_size]
             random_group(club, nw.club_friends_mean, CH_CLUB)
             coaches = n_t - n_class_teachers
             if coaches > 0:
@@ -393,17 +418,19 @@ def build_initial_ties_networkx(cfg, pop: Population, groups: dict) -> TieStore:
             pa, pb = first_parent.get(int(hh[a])), first_parent.get(int(hh[b]))
             if pa is not None and pb is not None:
                 add(pa, pb, CH_ADULT)
-    e = np.array([(min(a, b), max(a, b), d["channel"]) for a, b, d in g.edges(data=True)],
-                 np.int64).reshape(-1, 3)
+    e = np.array([(min(a, b), max(a, b), d["channel"]) for a, b, d in g.edges(data=True)], np.int64).reshape(
+        -1, 3
+    )
     order = np.lexsort((e[:, 1], e[:, 0]))
     e = e[order]
     acct = pop.acct
     mask = np.zeros(len(e), np.uint8)
     for p in range(acct.shape[1]):
         on = acct[e[:, 0], p] & acct[e[:, 1], p] & (rng.random(len(e)) < nw.tie_on_platform)
-        mask |= (on.astype(np.uint8) << p)
-    return TieStore(n, acct.shape[1], e[:, 0], e[:, 1], mask, e[:, 2].astype(np.int8),
-                    slack=nw.capacity_slack)
+        mask |= on.astype(np.uint8) << p
+    return TieStore(
+        n, acct.shape[1], e[:, 0], e[:, 1], mask, e[:, 2].astype(np.int8), slack=nw.capacity_slack
+    )
 
 
 def _keyed_groups(keys: np.ndarray):

@@ -25,8 +25,7 @@ def exposure_figure(model, path: str | Path) -> Path:
     for s, colour in zip(STAGES, STAGE_COLOURS):
         j = cols.index(f"new_children_{s}")
         y = np.cumsum(data[:, j]) / nc * 100 if data.shape[0] else np.zeros(0)
-        ax.plot(days, y, color=colour, lw=2, label=f"{s.replace('_', ' ')} ({y[-1]:.1f}%)"
-                if y.size else s)
+        ax.plot(days, y, color=colour, lw=2, label=f"{s.replace('_', ' ')} ({y[-1]:.1f}%)" if y.size else s)
     ax.set_xlabel("day")
     ax.set_ylabel("children reached (% of all children, cumulative)")
     ax.set_yscale("symlog", linthresh=1.0)
@@ -34,11 +33,18 @@ def exposure_figure(model, path: str | Path) -> Path:
     ax.grid(alpha=0.3, which="both")
     ax.legend(title="stage reached (or beyond)", fontsize=8, title_fontsize=8, loc="upper left")
     cfg = model.cfg
-    ax.set_title(f"Children's exposure to grooming: {cfg.scenario.name}\n"
-                 f"{nc:,} children, {model.pop.n_offenders:,} offenders, seed {model.seed}",
-                 fontsize=10)
-    fig.text(0.01, 0.01, "Model output under stated assumptions (docs/ODD.md); not an estimate "
-             "of real prevalence.", fontsize=7, color="grey")
+    ax.set_title(
+        f"Children's exposure to grooming: {cfg.scenario.name}\n"
+        f"{nc:,} children, {model.pop.n_offenders:,} offenders, seed {model.seed}",
+        fontsize=10,
+    )
+    fig.text(
+        0.01,
+        0.01,
+        "Model output under stated assumptions (docs/ODD.md); not an estimate of real prevalence.",
+        fontsize=7,
+        color="grey",
+    )
     fig.tight_layout(rect=(0, 0.03, 1, 1))
     path = Path(path)
     fig.savefig(path)

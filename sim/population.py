@@ -147,6 +147,7 @@ def build_population(cfg) -> tuple[Population, dict]:
     literacy[:nc] = rng.beta(lit_mean * pc.literacy_spread, (1 - lit_mean) * pc.literacy_spread)
     vulnerability = np.zeros(n)
     vulnerability[:nc] = rng.beta(pc.vulnerability_alpha, pc.vulnerability_beta, size=nc)
+
     # privacy settings: a child's own propensity, the same on every platform at the start
     # ([n, P] so that platform-level defaults can change them per platform)
     def per_platform(share):
@@ -178,7 +179,7 @@ def build_population(cfg) -> tuple[Population, dict]:
         while pos < ids.size:
             size = 1 + rng.poisson(extra_children)
             size = int(min(size, ids.size - pos))
-            household[ids[pos: pos + size]] = next_hh
+            household[ids[pos : pos + size]] = next_hh
             next_hh += 1
             pos += size
     n_households = next_hh
@@ -196,26 +197,26 @@ def build_population(cfg) -> tuple[Population, dict]:
     # if adults are too few for every household, the last households have no parent account
     parent_start = nc
     hh_of_parent = np.repeat(np.arange(n_households), n_parents_hh)[:n_parents]
-    contact_kind[parent_start: parent_start + n_parents] = KIND_PARENT
+    contact_kind[parent_start : parent_start + n_parents] = KIND_PARENT
     n_clubs_est = int(np.ceil(nc * pc.club_membership / pc.club_size))
     n_teachers = int(min(round(n_classes * pc.teachers_per_class) + n_clubs_est, n_benign - n_parents))
     t_start = parent_start + n_parents
-    contact_kind[t_start: t_start + n_teachers] = KIND_TEACHER
+    contact_kind[t_start : t_start + n_teachers] = KIND_TEACHER
     n_rest = n_benign - n_parents - n_teachers
     r_start = t_start + n_teachers
     n_relatives = n_rest // 3
-    contact_kind[r_start: r_start + n_relatives] = KIND_RELATIVE
-    contact_kind[r_start + n_relatives: nc + n_benign] = KIND_OTHER
-    household[parent_start: parent_start + n_parents] = hh_of_parent
+    contact_kind[r_start : r_start + n_relatives] = KIND_RELATIVE
+    contact_kind[r_start + n_relatives : nc + n_benign] = KIND_OTHER
+    household[parent_start : parent_start + n_parents] = hh_of_parent
     age[nc:] = rng.integers(18, 80, size=na)
-    age[parent_start: parent_start + n_parents] = rng.integers(28, 56, size=n_parents)
-    age[t_start: t_start + n_teachers] = rng.integers(23, 65, size=n_teachers)
+    age[parent_start : parent_start + n_parents] = rng.integers(28, 56, size=n_parents)
+    age[t_start : t_start + n_teachers] = rng.integers(23, 65, size=n_teachers)
     sex[nc:] = (rng.random(na) < 0.5).astype(np.int8)
     # adults live where their household / school is; others anywhere
     area[nc:] = rng.integers(0, n_areas, size=na)
     hh_area = np.zeros(n_households, np.int32)
     hh_area[household[:nc]] = area[:nc]
-    area[parent_start: parent_start + n_parents] = hh_area[hh_of_parent]
+    area[parent_start : parent_start + n_parents] = hh_area[hh_of_parent]
 
     # ---- offenders -------------------------------------------------------------------------
     rng = rng_for(seed, STREAM_OFFENDERS)
@@ -227,15 +228,17 @@ def build_population(cfg) -> tuple[Population, dict]:
     med = np.where(
         strategy == 0, pc.outreach_per_week_median_scattergun, pc.outreach_per_week_median_targeted
     )
-    per_week = np.minimum(med * np.exp(pc.outreach_sigma * rng.standard_normal(n_off)),
-                          pc.outreach_per_week_max)
+    per_week = np.minimum(
+        med * np.exp(pc.outreach_sigma * rng.standard_normal(n_off)), pc.outreach_per_week_max
+    )
     outreach_per_day = per_week / 7.0
     claims_teen = rng.random(n_off) < pc.claims_teen_share
     claimed_age = np.where(claims_teen, rng.integers(13, 18, size=n_off), age[offender_ids])
     target_min = np.full(n_off, pc.target_age_min, np.int8)
     target_max = np.full(n_off, pc.target_age_max, np.int8)
-    out_of_range_w = np.where(strategy == 1, pc.out_of_target_weight_targeted,
-                              pc.out_of_target_weight_scattergun).astype(np.float64)
+    out_of_range_w = np.where(
+        strategy == 1, pc.out_of_target_weight_targeted, pc.out_of_target_weight_scattergun
+    ).astype(np.float64)
     target_girls = np.full(n_off, float(pc.target_girls_share))
     persistence = rng.beta(pc.persistence_alpha, pc.persistence_beta, size=n_off)
     move_prop = np.full(n_off, float(pc.move_platform_propensity))
@@ -261,23 +264,56 @@ def build_population(cfg) -> tuple[Population, dict]:
     area_hi = np.searchsorted(area[:nc], np.arange(n_areas), side="right").astype(np.int64)
 
     pop = Population(
-        n_children=nc, n_adults=na, platform_names=plat_names, role=role, age=age, sex=sex,
-        school=school, year_group=year_group, class_id=class_id, area=area, household=household,
-        contact_kind=contact_kind, literacy=literacy, vulnerability=vulnerability,
-        searchable=searchable, location_shared=location_shared, livestreams=livestreams,
-        dm_open=dm_open, lists_hidden=lists_hidden, acct=acct, known_minor=known_minor,
-        banned_acct=np.zeros((n, n_plat), bool), offender_ids=offender_ids,
-        node_off_index=node_off_index, strategy=strategy, outreach_per_day=outreach_per_day,
-        claims_teen=claims_teen, claimed_age=claimed_age.astype(np.int8),
-        target_age_min=target_min, target_age_max=target_max,
-        out_of_target_weight=out_of_range_w, target_girls=target_girls,
-        persistence=persistence, move_propensity=move_prop, return_propensity=return_prop,
-        area_lo=area_lo, area_hi=area_hi,
+        n_children=nc,
+        n_adults=na,
+        platform_names=plat_names,
+        role=role,
+        age=age,
+        sex=sex,
+        school=school,
+        year_group=year_group,
+        class_id=class_id,
+        area=area,
+        household=household,
+        contact_kind=contact_kind,
+        literacy=literacy,
+        vulnerability=vulnerability,
+        searchable=searchable,
+        location_shared=location_shared,
+        livestreams=livestreams,
+        dm_open=dm_open,
+        lists_hidden=lists_hidden,
+        acct=acct,
+        known_minor=known_minor,
+        banned_acct=np.zeros((n, n_plat), bool),
+        offender_ids=offender_ids,
+        node_off_index=node_off_index,
+        strategy=strategy,
+        outreach_per_day=outreach_per_day,
+        claims_teen=claims_teen,
+        claimed_age=claimed_age.astype(np.int8),
+        target_age_min=target_min,
+        target_age_max=target_max,
+        out_of_target_weight=out_of_range_w,
+        target_girls=target_girls,
+        persistence=persistence,
+        move_propensity=move_prop,
+        return_propensity=return_prop,
+        area_lo=area_lo,
+        area_hi=area_hi,
     )
     groups = dict(
-        n_schools=n_schools, n_classes=n_classes, n_households=n_households,
-        school_bounds=bounds, parent_start=parent_start, n_parents=n_parents,
-        hh_of_parent=hh_of_parent, teacher_start=t_start, n_teachers=n_teachers,
-        relative_start=r_start, n_relatives=n_relatives, n_areas=n_areas,
+        n_schools=n_schools,
+        n_classes=n_classes,
+        n_households=n_households,
+        school_bounds=bounds,
+        parent_start=parent_start,
+        n_parents=n_parents,
+        hh_of_parent=hh_of_parent,
+        teacher_start=t_start,
+        n_teachers=n_teachers,
+        relative_start=r_start,
+        n_relatives=n_relatives,
+        n_areas=n_areas,
     )
     return pop, groups

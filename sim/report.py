@@ -55,12 +55,15 @@ METRICS = (
     ("ties_created_benign_by_suggestion", "benign ties made by suggestions", "cost"),
 )
 AGE_METRICS = tuple(
-    (f"by_age_band.{b}.sexual_communication", f"sexual communication, age {b}", "benefit")
-    for b in AGE_BANDS
+    (f"by_age_band.{b}.sexual_communication", f"sexual communication, age {b}", "benefit") for b in AGE_BANDS
 )
 HEADLINE = ("children_contacted", "children_sexual_communication", "children_image")
-COST_HEADLINE = ("false_positive_flags", "benign_accounts_banned", "reviews",
-                 "ties_created_benign_by_suggestion")
+COST_HEADLINE = (
+    "false_positive_flags",
+    "benign_accounts_banned",
+    "reviews",
+    "ties_created_benign_by_suggestion",
+)
 #: Config sections that must be equal across the runs being compared.
 SHARED_SECTIONS = ("days", "population", "network", "platforms", "grooming")
 
@@ -106,8 +109,17 @@ def load_runs(sweep_dir: Path) -> tuple[list[Run], list[str]]:
         cols = rows[0]
         data = np.array(rows[1:], dtype=np.int64) if len(rows) > 1 else np.zeros((0, len(cols)), np.int64)
         ts = {c: data[:, i] for i, c in enumerate(cols)}
-        runs.append(Run(sub, summary["scenario"], int(summary["seed"]), summary, config,
-                        (meta.get("git") or {}).get("commit"), ts))
+        runs.append(
+            Run(
+                sub,
+                summary["scenario"],
+                int(summary["seed"]),
+                summary,
+                config,
+                (meta.get("git") or {}).get("commit"),
+                ts,
+            )
+        )
     return runs, incomplete
 
 
@@ -159,12 +171,14 @@ def effects(runs: list[Run], baseline: str = BASELINE) -> tuple[list[Effect], di
             raise ReportError(
                 f"two runs of scenario '{r.scenario}' with seed {r.seed} "
                 f"({by[r.scenario][r.seed].path.name}, {r.path.name}); a comparison pairs one run "
-                "per scenario and seed: remove one, or report the sweeps separately")
+                "per scenario and seed: remove one, or report the sweeps separately"
+            )
         by.setdefault(r.scenario, {})[r.seed] = r
     if baseline not in by:
         raise ReportError(
             f"no runs of the baseline scenario '{baseline}' in the sweep (found: "
-            f"{', '.join(sorted(by))}); run it with scenario={baseline} or pass --baseline NAME")
+            f"{', '.join(sorted(by))}); run it with scenario={baseline} or pass --baseline NAME"
+        )
     base = by[baseline]
     out, missing = [], {}
     for sc in sorted(by, key=lambda s: (s != baseline, s)):
@@ -193,9 +207,27 @@ def effects(runs: list[Run], baseline: str = BASELINE) -> tuple[list[Effect], di
             ml = float(lr.mean()) if n else math.nan
             sl_p = float(lr.std(ddof=1) / math.sqrt(n)) if n > 1 else math.nan
             sl_u = float(math.sqrt(la.var(ddof=1) / n + lb.var(ddof=1) / n)) if n > 1 else math.nan
-            out.append(Effect(sc, key, label, kind, n, float(a.mean()) if n else math.nan, mb, md,
-                              md - h, md + h, math.expm1(ml), math.expm1(ml - t * sl_p),
-                              math.expm1(ml + t * sl_p), se_p, se_u, sl_p, sl_u))
+            out.append(
+                Effect(
+                    sc,
+                    key,
+                    label,
+                    kind,
+                    n,
+                    float(a.mean()) if n else math.nan,
+                    mb,
+                    md,
+                    md - h,
+                    md + h,
+                    math.expm1(ml),
+                    math.expm1(ml - t * sl_p),
+                    math.expm1(ml + t * sl_p),
+                    se_p,
+                    se_u,
+                    sl_p,
+                    sl_u,
+                )
+            )
     return out, missing
 
 
@@ -226,10 +258,18 @@ def effect_table(effs: list[Effect]) -> str:
     """Plain-text table: relative change [95% CI] of the headline benefits; absolute costs."""
     idx = {(e.scenario, e.metric): e for e in effs}
     scen = list(dict.fromkeys(e.scenario for e in effs))
-    heads = ["contacted", "sexual comm.", "image", "wrong flags", "wrong bans", "reviews",
-             "benign sugg. ties"]
-    lines = [f"{'scenario':<27}" + "".join(f"{h:>25}" for h in heads[:3])
-             + "".join(f"{h:>18}" for h in heads[3:])]
+    heads = [
+        "contacted",
+        "sexual comm.",
+        "image",
+        "wrong flags",
+        "wrong bans",
+        "reviews",
+        "benign sugg. ties",
+    ]
+    lines = [
+        f"{'scenario':<27}" + "".join(f"{h:>25}" for h in heads[:3]) + "".join(f"{h:>18}" for h in heads[3:])
+    ]
     for sc in scen:
         cells = []
         for m in HEADLINE:
@@ -240,14 +280,17 @@ def effect_table(effs: list[Effect]) -> str:
         lines.append(f"{sc:<27}" + "".join(cells))
     ns = sorted({e.n_pairs for e in effs})
     n = f"{ns[0]}" if len(ns) == 1 else f"{ns[0]}-{ns[-1]}"
-    lines.append(f"(paired with baseline by seed, n = {n} pairs per scenario; benefits: relative "
-                 "change with 95% interval; costs: mean absolute change per run)")
+    lines.append(
+        f"(paired with baseline by seed, n = {n} pairs per scenario; benefits: relative "
+        "change with 95% interval; costs: mean absolute change per run)"
+    )
     return "\n".join(lines)
 
 
 # ------------------------------------------------------------------------------------------
 # Figures
 # ------------------------------------------------------------------------------------------
+
 
 def _plt():
     import matplotlib
@@ -263,16 +306,18 @@ def fig_exposure(runs: list[Run], baseline: str, path: Path) -> Path:
     scen = sorted({r.scenario for r in runs}, key=lambda s: (s != baseline, s))
     fig, axes = plt.subplots(1, 2, figsize=(12, 5), dpi=110, sharex=True)
     cmap = plt.get_cmap("tab20")
-    for ax, key, title in zip(axes, ("new_children_contacted", "new_children_sexual_communication"),
-                              ("children contacted", "children reaching sexual communication")):
+    for ax, key, title in zip(
+        axes,
+        ("new_children_contacted", "new_children_sexual_communication"),
+        ("children contacted", "children reaching sexual communication"),
+    ):
         for i, sc in enumerate(scen):
             rs = [r for r in runs if r.scenario == sc]
             n = rs[0].summary["children"]
             curves = np.array([np.cumsum(r.timeseries[key]) / n * 100 for r in rs])
             days = rs[0].timeseries["day"]
             colour = "black" if sc == baseline else cmap(i % 20)
-            ax.plot(days, curves.mean(axis=0), color=colour, lw=2.2 if sc == baseline else 1.3,
-                    label=sc)
+            ax.plot(days, curves.mean(axis=0), color=colour, lw=2.2 if sc == baseline else 1.3, label=sc)
             ax.fill_between(days, curves.min(axis=0), curves.max(axis=0), color=colour, alpha=0.12)
         ax.set_title(f"Cumulative {title} (% of children)", fontsize=10)
         ax.set_xlabel("day")
@@ -297,9 +342,16 @@ def fig_forest(effs: list[Effect], path: Path) -> Path:
         for i, sc in enumerate(scen):
             e = idx[(sc, m)]
             y = i + offs[j]
-            ax.errorbar(100 * e.rel, y, xerr=[[100 * (e.rel - e.rel_low)], [100 * (e.rel_high - e.rel)]],
-                        fmt="o", color=colours[j], ms=4, capsize=2,
-                        label=m.replace("children_", "").replace("_", " ") if i == 0 else None)
+            ax.errorbar(
+                100 * e.rel,
+                y,
+                xerr=[[100 * (e.rel - e.rel_low)], [100 * (e.rel_high - e.rel)]],
+                fmt="o",
+                color=colours[j],
+                ms=4,
+                capsize=2,
+                label=m.replace("children_", "").replace("_", " ") if i == 0 else None,
+            )
     ax.axvline(0, color="grey", lw=1)
     ax.set_yticks(range(len(scen)), scen, fontsize=8)
     ax.invert_yaxis()
@@ -313,13 +365,25 @@ def fig_forest(effs: list[Effect], path: Path) -> Path:
     for j, m in enumerate(COST_HEADLINE):
         for i, sc in enumerate(scen):
             e = idx[(sc, m)]
-            ax.errorbar(e.diff, i + offs[j], xerr=[[e.diff - e.diff_low], [e.diff_high - e.diff]],
-                        fmt="s", color=colours[j], ms=4, capsize=2,
-                        label=dict((k, lab) for k, lab, _ in METRICS)[m] if i == 0 else None)
+            ax.errorbar(
+                e.diff,
+                i + offs[j],
+                xerr=[[e.diff - e.diff_low], [e.diff_high - e.diff]],
+                fmt="s",
+                color=colours[j],
+                ms=4,
+                capsize=2,
+                label=dict((k, lab) for k, lab, _ in METRICS)[m] if i == 0 else None,
+            )
     ax.axvline(0, color="grey", lw=1)
     ax.set_xscale("symlog", linthresh=10)
-    vals = [v for e in effs if e.metric in COST_HEADLINE for v in (e.diff_low, e.diff_high, e.diff)
-            if not math.isnan(v)]
+    vals = [
+        v
+        for e in effs
+        if e.metric in COST_HEADLINE
+        for v in (e.diff_low, e.diff_high, e.diff)
+        if not math.isnan(v)
+    ]
     if vals:  # keep every point inside the frame (symlog limits do not pad)
         ax.set_xlim(min(min(vals) * 2, -20), max(max(vals) * 2, 20))
     ax.set_yticks(range(len(scen)), scen, fontsize=8)
@@ -343,8 +407,16 @@ def fig_age(runs: list[Run], baseline: str, path: Path) -> Path:
         vals = []
         for sc in scen:
             rs = [r for r in runs if r.scenario == sc]
-            vals.append(np.mean([r.summary["by_age_band"][b]["sexual_communication"]
-                                 / max(r.summary["population_by_age_band"][b], 1) * 100 for r in rs]))
+            vals.append(
+                np.mean(
+                    [
+                        r.summary["by_age_band"][b]["sexual_communication"]
+                        / max(r.summary["population_by_age_band"][b], 1)
+                        * 100
+                        for r in rs
+                    ]
+                )
+            )
         ax.bar(np.arange(len(scen)) + (j - 1.5) * width, vals, width, label=f"age {b}")
     ax.set_xticks(range(len(scen)), scen, rotation=30, ha="right", fontsize=8)
     ax.set_ylabel("% of children in the band (mean over seeds)")
@@ -388,6 +460,7 @@ def fig_platform(runs: list[Run], baseline: str, path: Path) -> Path:
 # Report
 # ------------------------------------------------------------------------------------------
 
+
 def _assumptions(runs: list[Run]) -> dict[str, list[str]]:
     """Per scenario: the enabled interventions and their knobs (what drives the result)."""
     out = {}
@@ -403,8 +476,9 @@ def _assumptions(runs: list[Run]) -> dict[str, list[str]]:
     return out
 
 
-def build_report(sweep_dir: str | Path, baseline: str = BASELINE, allow_mixed: bool = False,
-                 quiet: bool = False) -> Path:
+def build_report(
+    sweep_dir: str | Path, baseline: str = BASELINE, allow_mixed: bool = False, quiet: bool = False
+) -> Path:
     """Write comparison.csv, report.md, report.html and figures/ into ``sweep_dir``."""
     sweep = Path(sweep_dir)
     if not sweep.is_dir():
@@ -414,13 +488,16 @@ def build_report(sweep_dir: str | Path, baseline: str = BASELINE, allow_mixed: b
         raise ReportError(f"no complete run folders under {sweep}")
     problems = check_consistent(runs)
     if problems and not allow_mixed:
-        raise ReportError("runs are not comparable (pass --allow-mixed to compare anyway):\n  "
-                          + "\n  ".join(problems[:10]))
+        raise ReportError(
+            "runs are not comparable (pass --allow-mixed to compare anyway):\n  " + "\n  ".join(problems[:10])
+        )
     effs, missing = effects(runs, baseline)
     if not effs:
-        raise ReportError(f"only the baseline scenario '{baseline}' is in {sweep}: nothing to "
-                          "compare; sweep it together with other scenarios, e.g. "
-                          f"scenario={baseline},nspcc_package")
+        raise ReportError(
+            f"only the baseline scenario '{baseline}' is in {sweep}: nothing to "
+            "compare; sweep it together with other scenarios, e.g. "
+            f"scenario={baseline},nspcc_package"
+        )
     write_csv(effs, sweep / "comparison.csv")
     figdir = sweep / "figures"
     figdir.mkdir(exist_ok=True)
@@ -470,11 +547,14 @@ def _markdown(runs, effs, missing, incomplete, problems, baseline, figs, table) 
         for p in problems:
             L.append(f"- {p}")
         L.append("")
-    L += ["## Benefits and costs side by side", "",
-          "| scenario | contacted | sexual communication | image | benign interactions wrongly "
-          "flagged | benign accounts wrongly banned | reviewer workload (reviews) | benign ties "
-          "made by suggestions |",
-          "|---|---|---|---|---|---|---|---|"]
+    L += [
+        "## Benefits and costs side by side",
+        "",
+        "| scenario | contacted | sexual communication | image | benign interactions wrongly "
+        "flagged | benign accounts wrongly banned | reviewer workload (reviews) | benign ties "
+        "made by suggestions |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for sc in scen:
         cells = []
         for m in HEADLINE:
@@ -484,43 +564,70 @@ def _markdown(runs, effs, missing, incomplete, problems, baseline, figs, table) 
             e = idx[(sc, m)]
             cells.append(f"{_num(e.diff)} [{_num(e.diff_low)}, {_num(e.diff_high)}]")
         L.append(f"| {sc} | " + " | ".join(cells) + " |")
-    L += ["", "Benefits: relative change in children reaching the stage (or beyond) vs baseline "
-          "(geometric mean of the paired ratios, with a 95% t-interval on the log scale). "
-          "Costs: mean absolute change per run (a fall in benign suggestion ties is the "
-          "usability cost of switching suggestions off).", "",
-          "## By age band (children reaching sexual communication)", "",
-          "| scenario | " + " | ".join(AGE_BANDS) + " |", "|---|" + "---|" * len(AGE_BANDS)]
+    L += [
+        "",
+        "Benefits: relative change in children reaching the stage (or beyond) vs baseline "
+        "(geometric mean of the paired ratios, with a 95% t-interval on the log scale). "
+        "Costs: mean absolute change per run (a fall in benign suggestion ties is the "
+        "usability cost of switching suggestions off).",
+        "",
+        "## By age band (children reaching sexual communication)",
+        "",
+        "| scenario | " + " | ".join(AGE_BANDS) + " |",
+        "|---|" + "---|" * len(AGE_BANDS),
+    ]
     for sc in scen:
         cells = [f"{_pct(idx[(sc, f'by_age_band.{b}.sexual_communication')].rel)}" for b in AGE_BANDS]
         L.append(f"| {sc} | " + " | ".join(cells) + " |")
-    L += ["", "## Variance reduction from pairing", "",
-          "How much pairing by seed (common random numbers) narrows the interval of the effect on "
-          "children reaching sexual communication: standard errors from the same runs, paired "
-          "vs as if the seeds were independent, for the absolute difference and for the log "
-          "ratio behind the relative change. A ratio r means independent seeds would need r^2 "
-          "times as many runs for the same precision.", "",
-          "| scenario | SE diff, paired | SE diff, unpaired | ratio | SE log ratio, paired | "
-          "SE log ratio, unpaired | ratio |", "|---|---|---|---|---|---|---|"]
+    L += [
+        "",
+        "## Variance reduction from pairing",
+        "",
+        "How much pairing by seed (common random numbers) narrows the interval of the effect on "
+        "children reaching sexual communication: standard errors from the same runs, paired "
+        "vs as if the seeds were independent, for the absolute difference and for the log "
+        "ratio behind the relative change. A ratio r means independent seeds would need r^2 "
+        "times as many runs for the same precision.",
+        "",
+        "| scenario | SE diff, paired | SE diff, unpaired | ratio | SE log ratio, paired | "
+        "SE log ratio, unpaired | ratio |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for sc in scen:
         e = idx[(sc, "children_sexual_communication")]
         r1 = e.se_unpaired / e.se_paired if e.se_paired else math.nan
         r2 = e.se_log_unpaired / e.se_log_paired if e.se_log_paired else math.nan
-        L.append(f"| {sc} | {e.se_paired:.2f} | {e.se_unpaired:.2f} | {r1:.1f} | "
-                 f"{e.se_log_paired:.3f} | {e.se_log_unpaired:.3f} | {r2:.1f} |")
+        L.append(
+            f"| {sc} | {e.se_paired:.2f} | {e.se_unpaired:.2f} | {r1:.1f} | "
+            f"{e.se_log_paired:.3f} | {e.se_log_unpaired:.3f} | {r2:.1f} |"
+        )
     L += ["", "## What drives each result (enabled interventions and their knobs)", ""]
     for sc, items in _assumptions(runs).items():
         if sc == baseline:
             continue
         L.append(f"- **{sc}**: " + ("; ".join(items) if items else "no intervention enabled"))
-    L += ["", "Minors-only measures reach only the accounts platforms know are minors "
-          "(`platforms.<name>.age_assurance`); detection never reaches encrypted platforms; "
-          "effect sizes of education, guardianship and sanctions are assumptions. See "
-          "conf/interventions/default.yaml for the sources of every default.", "",
-          "## Figures", ""]
+    L += [
+        "",
+        "Minors-only measures reach only the accounts platforms know are minors "
+        "(`platforms.<name>.age_assurance`); detection never reaches encrypted platforms; "
+        "effect sizes of education, guardianship and sanctions are assumptions. See "
+        "conf/interventions/default.yaml for the sources of every default.",
+        "",
+        "## Figures",
+        "",
+    ]
     for title, p in figs:
         L += [f"### {title}", "", f"![{title}](figures/{p.name})", ""]
-    L += ["## Effect table (terminal form)", "", "```", table, "```", "",
-          "All numbers: `comparison.csv` in this folder.", ""]
+    L += [
+        "## Effect table (terminal form)",
+        "",
+        "```",
+        table,
+        "```",
+        "",
+        "All numbers: `comparison.csv` in this folder.",
+        "",
+    ]
     return "\n".join(L)
 
 
@@ -528,11 +635,13 @@ def _html(md: str, figs) -> str:
     """A self-contained HTML rendering of the report (tables and embedded figures)."""
     import html
 
-    out = ["<!doctype html><html><head><meta charset='utf-8'><title>Scenario comparison</title>",
-           "<style>body{font-family:sans-serif;max-width:1200px;margin:2em auto;line-height:1.4}"
-           "table{border-collapse:collapse;font-size:0.85em}td,th{border:1px solid #ccc;"
-           "padding:3px 6px}img{max-width:100%}pre{background:#f6f6f6;padding:1em;"
-           "overflow-x:auto}</style></head><body>"]
+    out = [
+        "<!doctype html><html><head><meta charset='utf-8'><title>Scenario comparison</title>",
+        "<style>body{font-family:sans-serif;max-width:1200px;margin:2em auto;line-height:1.4}"
+        "table{border-collapse:collapse;font-size:0.85em}td,th{border:1px solid #ccc;"
+        "padding:3px 6px}img{max-width:100%}pre{background:#f6f6f6;padding:1em;"
+        "overflow-x:auto}</style></head><body>",
+    ]
     fig_data = {p.name: base64.b64encode(p.read_bytes()).decode() for _, p in figs}
     in_table = in_pre = False
     for line in md.splitlines():
@@ -577,8 +686,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m sim.report", description=__doc__.split("\n")[0])
     ap.add_argument("sweep_dir", help="a sweep folder written by `python -m sim -m ...`")
     ap.add_argument("--baseline", default=BASELINE, help="scenario to compare against")
-    ap.add_argument("--allow-mixed", action="store_true",
-                    help="compare runs whose config or code version differ")
+    ap.add_argument(
+        "--allow-mixed", action="store_true", help="compare runs whose config or code version differ"
+    )
     args = ap.parse_args(argv)
     try:
         build_report(args.sweep_dir, args.baseline, args.allow_mixed)

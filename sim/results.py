@@ -29,10 +29,20 @@ from pathlib import Path
 from omegaconf import OmegaConf
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-RUN_FILES = ("config.yaml", "metadata.json", "timeseries.csv", "summary.json",
-             "figures/exposure.png")
-_PACKAGES = ("numpy", "numba", "llvmlite", "mesa", "networkx", "hydra-core", "omegaconf",
-             "matplotlib", "pandas", "tqdm", "groomsim")
+RUN_FILES = ("config.yaml", "metadata.json", "timeseries.csv", "summary.json", "figures/exposure.png")
+_PACKAGES = (
+    "numpy",
+    "numba",
+    "llvmlite",
+    "mesa",
+    "networkx",
+    "hydra-core",
+    "omegaconf",
+    "matplotlib",
+    "pandas",
+    "tqdm",
+    "groomsim",
+)
 
 
 def package_versions() -> dict[str, str]:
@@ -48,10 +58,16 @@ def package_versions() -> dict[str, str]:
 def git_commit() -> dict[str, object]:
     """The project's git commit and whether the work tree had uncommitted changes."""
     try:
-        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=PROJECT_DIR, capture_output=True,
-                              text=True, timeout=5)
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
-                               cwd=PROJECT_DIR, capture_output=True, text=True, timeout=5)
+        head = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=PROJECT_DIR, capture_output=True, text=True, timeout=5
+        )
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=PROJECT_DIR,
+            capture_output=True,
+            text=True,
+            timeout=5,
+        )
         if head.returncode != 0:
             return {"commit": None, "dirty": None}
         return {"commit": head.stdout.strip(), "dirty": bool(dirty.stdout.strip())}
@@ -70,8 +86,13 @@ def summary_json(model) -> str:
     return json.dumps(model.summary(), indent=2) + "\n"
 
 
-def write_run(model, out_dir: str | os.PathLike, overrides: list[str] | None = None,
-              wall_seconds: float | None = None, figures: bool = True) -> Path:
+def write_run(
+    model,
+    out_dir: str | os.PathLike,
+    overrides: list[str] | None = None,
+    wall_seconds: float | None = None,
+    figures: bool = True,
+) -> Path:
     """Write the run folder for a finished ``model`` atomically; return its path.
 
     ``out_dir`` may exist only if it is empty (Hydra creates it before the job starts).

@@ -1,25 +1,13 @@
-"""Shared fixtures: small worlds that run in well under a second with the Numba backend."""
+"""Pytest fixtures shared by the test files (helpers live in tests/helpers.py)."""
 
 from __future__ import annotations
 
 import os
 
 import pytest
+from helpers import SEEDS, run_model, small
 
 os.environ.setdefault("MPLBACKEND", "Agg")
-
-SMALL = [
-    "population.n_children=600",
-    "population.n_adults=1200",
-    "population.offender_share=0.02",
-    "days=30",
-    "progress=off",
-]
-
-
-def small(*extra: str) -> list[str]:
-    """Overrides for a small world, plus ``extra``."""
-    return [*SMALL, *extra]
 
 
 @pytest.fixture(scope="session")
@@ -28,59 +16,6 @@ def small_run():
     from sim.model import GroomingModel
 
     return GroomingModel(overrides=small()).run(progress=False)
-
-
-# ---- added for the core test suite ----------------------------------------------------------
-
-#: A world small enough for the pure-Python backend (about a second per run).
-TINY = [
-    "population.n_children=300",
-    "population.n_adults=600",
-    "population.offender_share=0.02",
-    "days=20",
-    "progress=off",
-]
-
-#: Seeds of the shared multi-seed runs (``seed_runs``).
-SEEDS = (1, 2, 3)
-
-
-def tiny(*extra: str) -> list[str]:
-    """Overrides for a tiny world (pure-Python backend friendly), plus ``extra``."""
-    return [*TINY, *extra]
-
-
-_BASE_CFG = None
-
-
-def make_cfg(overrides: list[str]):
-    """The config ``load_config(overrides)`` would give, without composing it again.
-
-    Hydra composition takes about half a second; the tests need dozens of configs, so the
-    defaults are composed once and each override is parsed by Hydra's own override parser and
-    applied to a copy (same types, same closed structure; tests/test_config.py checks that the
-    result equals ``load_config``). The result is validated like ``load_config``'s.
-    """
-    global _BASE_CFG
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-    from omegaconf import OmegaConf
-
-    from sim.config import load_config, validate
-
-    if _BASE_CFG is None:
-        _BASE_CFG = load_config()
-    cfg = _BASE_CFG.copy()
-    for o in OverridesParser.create().parse_overrides(list(overrides)):
-        OmegaConf.update(cfg, o.key_or_group, o.value(), merge=True)
-    validate(cfg)
-    return cfg
-
-
-def run_model(overrides: list[str]):
-    """Build and run a model with ``overrides``; return the finished model."""
-    from sim.model import GroomingModel
-
-    return GroomingModel(make_cfg(overrides)).run(progress=False)
 
 
 @pytest.fixture(scope="session")

@@ -30,12 +30,22 @@ COMMAND = ".venv/bin/python tests/regen_baseline.py"
 #: but busy: contacts, offences, reports, bans, and in the package every intervention at work.
 CASES: dict[str, list[str]] = {
     "baseline_2019": [
-        "scenario=baseline_2019", "seed=20240601", "population.n_children=400",
-        "population.n_adults=800", "population.offender_share=0.03", "days=30", "progress=off",
+        "scenario=baseline_2019",
+        "seed=20240601",
+        "population.n_children=400",
+        "population.n_adults=800",
+        "population.offender_share=0.03",
+        "days=30",
+        "progress=off",
     ],
     "nspcc_package": [
-        "scenario=nspcc_package", "seed=20240602", "population.n_children=400",
-        "population.n_adults=800", "population.offender_share=0.03", "days=30", "progress=off",
+        "scenario=nspcc_package",
+        "seed=20240602",
+        "population.n_children=400",
+        "population.n_adults=800",
+        "population.offender_share=0.03",
+        "days=30",
+        "progress=off",
         "interventions.cross_platform_sharing.delay_days=1",
     ],
 }
@@ -60,7 +70,7 @@ def compute_case(overrides: list[str]) -> dict:
 def compute() -> dict:
     return {
         "_about": "Expected outputs of small pinned-seed runs; see tests/test_regression.py. "
-                  f"Regenerate with: {COMMAND} (and add a CHANGELOG note).",
+        f"Regenerate with: {COMMAND} (and add a CHANGELOG note).",
         "cases": {name: compute_case(ov) for name, ov in CASES.items()},
     }
 

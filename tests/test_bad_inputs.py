@@ -33,8 +33,13 @@ from hypothesis import strategies as st
 
 PROJECT = Path(__file__).resolve().parent.parent
 #: Every case runs on this world, so the rare override that is accepted still finishes quickly.
-BASE = ["population.n_children=60", "population.n_adults=120", "days=3", "progress=off",
-        "print_summary=false"]
+BASE = [
+    "population.n_children=60",
+    "population.n_adults=120",
+    "days=3",
+    "progress=off",
+    "print_summary=false",
+]
 
 
 def cli_env() -> dict[str, str]:
@@ -69,56 +74,129 @@ CASES = [
     Case("days_not_a_number", ("days=abc",), "days", "type"),
     Case("float_for_integer", ("population.n_children=1.5",), "population.n_children", "type"),
     Case("bool_not_a_bool", ("print_summary=maybe",), "print_summary", "type"),
-    Case("strings_in_float_list", ("population.literacy_by_age=[a,b]",),
-         "population.literacy_by_age", "type"),
+    Case(
+        "strings_in_float_list", ("population.literacy_by_age=[a,b]",), "population.literacy_by_age", "type"
+    ),
     Case("null_for_required_value", ("days=null",), "days", "type"),
     Case("empty_value", ("days=",), "days", "type"),
-    Case("scalar_for_list", ("interventions.ai_detection.platforms=nope",),
-         "interventions.ai_detection.platforms", "type"),
+    Case(
+        "scalar_for_list",
+        ("interventions.ai_detection.platforms=nope",),
+        "interventions.ai_detection.platforms",
+        "type",
+    ),
     # -- malformed overrides (Hydra's parser) --
     Case("double_equals", ("days==3",), "days", "syntax"),
     Case("key_without_value", ("population.n_children",), "population.n_children", "syntax"),
     # -- out of range / not allowed (sim.config.validate -> ConfigError, exit 2) --
-    V("share_above_1", "population.offender_share=1.5", "population.offender_share", "1.5",
-      "a probability between 0 and 1"),
+    V(
+        "share_above_1",
+        "population.offender_share=1.5",
+        "population.offender_share",
+        "1.5",
+        "a probability between 0 and 1",
+    ),
     V("days_zero", "days=0", "days", "0", "an integer between 1 and 20000"),
     V("seed_negative", "seed=-1", "seed", "-1", "an integer between 0 and 2**63-1"),
-    V("seed_beyond_int64", "seed=99999999999999999999999", "seed", "99999999999999999999999",
-      "an integer between 0 and 2**63-1"),
+    V(
+        "seed_beyond_int64",
+        "seed=99999999999999999999999",
+        "seed",
+        "99999999999999999999999",
+        "an integer between 0 and 2**63-1",
+    ),
     V("threads_zero", "threads=0", "threads", "0", "an integer between 1 and 256"),
-    V("probability_negative", "grooming.accept_stranger=-0.1", "grooming.accept_stranger", "-0.1",
-      "a probability between 0 and 1"),
-    V("probability_nan", "grooming.accept_stranger=nan", "grooming.accept_stranger", "nan",
-      "a probability between 0 and 1"),
-    V("platform_probability_above_1", "platforms.gaming.age_assurance=2",
-      "platforms.gaming.age_assurance", "2", "a probability between 0 and 1"),
-    V("unknown_rule", "platforms.social.suggestion_rule=katz", "platforms.social.suggestion_rule",
-      "'katz'", "one of common_neighbors, jaccard, adamic_adar, preferential_attachment"),
+    V(
+        "probability_negative",
+        "grooming.accept_stranger=-0.1",
+        "grooming.accept_stranger",
+        "-0.1",
+        "a probability between 0 and 1",
+    ),
+    V(
+        "probability_nan",
+        "grooming.accept_stranger=nan",
+        "grooming.accept_stranger",
+        "nan",
+        "a probability between 0 and 1",
+    ),
+    V(
+        "platform_probability_above_1",
+        "platforms.gaming.age_assurance=2",
+        "platforms.gaming.age_assurance",
+        "2",
+        "a probability between 0 and 1",
+    ),
+    V(
+        "unknown_rule",
+        "platforms.social.suggestion_rule=katz",
+        "platforms.social.suggestion_rule",
+        "'katz'",
+        "one of common_neighbors, jaccard, adamic_adar, preferential_attachment",
+    ),
     # on the command line `off` stays the string 'off' (Hydra's grammar knows only true/false);
     # in a YAML file `mode: off` would become the boolean False, printed as 'False' (next case)
-    V("bad_mode_off", "interventions.no_suggestions_for_minors.mode=off",
-      "interventions.no_suggestions_for_minors.mode", "'off'",
-      "one of disabled, no_adults, mutual_threshold"),
-    V("bad_mode_false", "interventions.no_suggestions_for_minors.mode=false",
-      "interventions.no_suggestions_for_minors.mode", "'False'",
-      "one of disabled, no_adults, mutual_threshold"),
+    V(
+        "bad_mode_off",
+        "interventions.no_suggestions_for_minors.mode=off",
+        "interventions.no_suggestions_for_minors.mode",
+        "'off'",
+        "one of disabled, no_adults, mutual_threshold",
+    ),
+    V(
+        "bad_mode_false",
+        "interventions.no_suggestions_for_minors.mode=false",
+        "interventions.no_suggestions_for_minors.mode",
+        "'False'",
+        "one of disabled, no_adults, mutual_threshold",
+    ),
     V("no_children", "population.n_children=0", "population.n_children", "0", "an integer >= 1"),
     V("negative_adults", "population.n_adults=-5", "population.n_adults", "-5", "an integer >= 1"),
-    V("start_day_beyond_days", "interventions.education.start_day=400",
-      "interventions.education.start_day", "400", "a day between 1 and days (3)",
-      "interventions.education.enabled=true"),
-    V("intervention_platform_unknown", "interventions.ai_detection.platforms=[nope]",
-      "interventions.ai_detection.platforms", "['nope']", "names of configured platforms"),
+    V(
+        "start_day_beyond_days",
+        "interventions.education.start_day=400",
+        "interventions.education.start_day",
+        "400",
+        "a day between 1 and days (3)",
+        "interventions.education.enabled=true",
+    ),
+    V(
+        "intervention_platform_unknown",
+        "interventions.ai_detection.platforms=[nope]",
+        "interventions.ai_detection.platforms",
+        "['nope']",
+        "names of configured platforms",
+    ),
     V("backend_gpu", "backend=gpu", "backend", "'gpu'", "one of numba, python"),
-    V("list_too_short", "population.literacy_by_age=[0.1]", "population.literacy_by_age", "[0.1]",
-      "10 values, for ages 8..17"),
-    V("target_ages_reversed", "population.target_age_min=18",
-      "population.target_age_min/target_age_max", "(18, 15)", "8 <= target_age_min"),
-    V("channel_weights_all_zero", "grooming.channel_weights_scattergun=[0,0,0,0,0]",
-      "grooming.channel_weights_scattergun", "[0.0, 0.0, 0.0, 0.0, 0.0]", "a positive sum"),
+    V(
+        "list_too_short",
+        "population.literacy_by_age=[0.1]",
+        "population.literacy_by_age",
+        "[0.1]",
+        "10 values, for ages 8..17",
+    ),
+    V(
+        "target_ages_reversed",
+        "population.target_age_min=18",
+        "population.target_age_min/target_age_max",
+        "(18, 15)",
+        "8 <= target_age_min",
+    ),
+    V(
+        "channel_weights_all_zero",
+        "grooming.channel_weights_scattergun=[0,0,0,0,0]",
+        "grooming.channel_weights_scattergun",
+        "[0.0, 0.0, 0.0, 0.0, 0.0]",
+        "a positive sum",
+    ),
     # refused by the memory guard (sim/guard.py) before anything is allocated
-    V("population_too_large_for_memory", "population.n_children=100000000",
-      "population.n_children/population.n_adults", "100000120", "estimated peak memory fits"),
+    V(
+        "population_too_large_for_memory",
+        "population.n_children=100000000",
+        "population.n_children/population.n_adults",
+        "100000120",
+        "estimated peak memory fits",
+    ),
 ]
 assert len({c.id for c in CASES}) == len(CASES)
 
@@ -131,9 +209,14 @@ INTERPOLATION_CASES = [
 
 def run_cli(args: list[str], tmp: Path) -> tuple[subprocess.CompletedProcess, Path]:
     out = tmp / "out"
-    proc = subprocess.run([sys.executable, "-m", "sim", *BASE, *args,
-                           f"hydra.run.dir={out / 'run'}"],
-                          cwd=PROJECT, capture_output=True, text=True, env=cli_env(), timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim", *BASE, *args, f"hydra.run.dir={out / 'run'}"],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        env=cli_env(),
+        timeout=300,
+    )
     return proc, out
 
 
@@ -214,8 +297,9 @@ def test_bad_input_is_refused_cleanly(launched, case):
     elif case.kind == "name":
         # the command-line pre-check (exit 2) or, without it, Hydra's closed schema (exit 1)
         assert proc.returncode in (1, 2), proc.stderr
-        assert any(w in proc.stderr.lower() for w in ("unknown", "not in struct", "could not",
-                                                      "closed", "not found")), proc.stderr
+        assert any(
+            w in proc.stderr.lower() for w in ("unknown", "not in struct", "could not", "closed", "not found")
+        ), proc.stderr
     else:  # wrong type or malformed override: the command-line pre-check says how to fix it
         assert proc.returncode == 2, proc.stderr
         assert len(lines) == 1 and lines[0].startswith("error:"), lines
@@ -227,8 +311,7 @@ def test_enough_distinct_bad_inputs():
     assert len({c.overrides for c in CASES}) == len(CASES)
 
 
-@pytest.mark.parametrize("name, override, key", INTERPOLATION_CASES,
-                         ids=[c[0] for c in INTERPOLATION_CASES])
+@pytest.mark.parametrize("name, override, key", INTERPOLATION_CASES, ids=[c[0] for c in INTERPOLATION_CASES])
 def test_unresolvable_interpolation_is_refused_without_traceback(launched, name, override, key):
     proc, out = launched[name].result()
     check_common(proc, out, key)
@@ -239,27 +322,36 @@ def test_unresolvable_interpolation_is_refused_without_traceback(launched, name,
 # ------------------------------------------------------------------------------------------
 
 EXTREME_CASES = [
-    ("organic_ties_astronomical", ["network.organic_ties_per_1000_per_day=1e20"],
-     "network.organic_ties_per_1000_per_day",
-     "ValueError 'array is too big' in sim/model.py _organic (rng.integers with a Poisson count "
-     "of ~6e18): validate() has no upper bound and the memory guard ignores organic ties"),
-    ("household_mean_astronomical", ["population.household_children_mean=1e300"],
-     "population.household_children_mean",
-     "ValueError 'lam value too large' from rng.poisson in sim/population.py: validate() only "
-     "checks >= 1"),
-    ("mutual_friends_beyond_int64",
-     ["interventions.no_suggestions_for_minors.enabled=true",
-      "interventions.no_suggestions_for_minors.mode=mutual_threshold",
-      "interventions.no_suggestions_for_minors.mutual_friends=99999999999999999999"],
-     "interventions.no_suggestions_for_minors.mutual_friends",
-     "OverflowError in sim/interventions.py (int too large for the int64 array "
-     "min_mutual_for_minors): validate() only checks >= 1"),
+    (
+        "organic_ties_astronomical",
+        ["network.organic_ties_per_1000_per_day=1e20"],
+        "network.organic_ties_per_1000_per_day",
+        "ValueError 'array is too big' in sim/model.py _organic (rng.integers with a Poisson count "
+        "of ~6e18): validate() has no upper bound and the memory guard ignores organic ties",
+    ),
+    (
+        "household_mean_astronomical",
+        ["population.household_children_mean=1e300"],
+        "population.household_children_mean",
+        "ValueError 'lam value too large' from rng.poisson in sim/population.py: validate() only checks >= 1",
+    ),
+    (
+        "mutual_friends_beyond_int64",
+        [
+            "interventions.no_suggestions_for_minors.enabled=true",
+            "interventions.no_suggestions_for_minors.mode=mutual_threshold",
+            "interventions.no_suggestions_for_minors.mutual_friends=99999999999999999999",
+        ],
+        "interventions.no_suggestions_for_minors.mutual_friends",
+        "OverflowError in sim/interventions.py (int too large for the int64 array "
+        "min_mutual_for_minors): validate() only checks >= 1",
+    ),
 ]
 
 
-@pytest.mark.parametrize("name, overrides, key", [
-    pytest.param(name, ov, key, id=name)
-    for name, ov, key, why in EXTREME_CASES])
+@pytest.mark.parametrize(
+    "name, overrides, key", [pytest.param(name, ov, key, id=name) for name, ov, key, why in EXTREME_CASES]
+)
 def test_extreme_value_is_refused_without_traceback(launched, name, overrides, key):
     proc, out = launched[name].result()
     check_common(proc, out, key)
@@ -287,8 +379,7 @@ CONF = PROJECT / "conf"
 
 
 def _leaf_keys() -> list[str]:
-    keys = [k for k in yaml.safe_load((CONF / "config.yaml").read_text())
-            if k not in ("defaults", "hydra")]
+    keys = [k for k in yaml.safe_load((CONF / "config.yaml").read_text()) if k not in ("defaults", "hydra")]
 
     def walk(node, prefix):
         for k, v in node.items():
@@ -304,8 +395,9 @@ def _leaf_keys() -> list[str]:
 
 KEYS = _leaf_keys()
 SCENARIOS = sorted(p.stem for p in (CONF / "scenario").glob("*.yaml"))
-TEXT = st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=0x2FF,
-                                      blacklist_characters="$"), max_size=12)
+TEXT = st.text(
+    alphabet=st.characters(min_codepoint=32, max_codepoint=0x2FF, blacklist_characters="$"), max_size=12
+)
 NUMBER = st.one_of(
     st.integers(-10, 500).map(str),
     st.floats(-10, 1000, allow_nan=False).map(lambda x: f"{x:.6g}"),
@@ -313,19 +405,43 @@ NUMBER = st.one_of(
 )
 VALUE = st.one_of(
     NUMBER,
-    st.sampled_from(["nan", "inf", "-inf", "1e-9", "-0.0", "true", "false", "null", "''", "[]",
-                     "{}", "abc", "off", "on", "yes", "none", "1_000", "0x10", "[a,b]",
-                     "{a:1}", "'quoted value'", "\"x\""]),
-    st.lists(st.floats(0, 1).map(lambda x: f"{x:.2f}"), max_size=12).map(
-        lambda xs: "[" + ",".join(xs) + "]"),
+    st.sampled_from(
+        [
+            "nan",
+            "inf",
+            "-inf",
+            "1e-9",
+            "-0.0",
+            "true",
+            "false",
+            "null",
+            "''",
+            "[]",
+            "{}",
+            "abc",
+            "off",
+            "on",
+            "yes",
+            "none",
+            "1_000",
+            "0x10",
+            "[a,b]",
+            "{a:1}",
+            "'quoted value'",
+            '"x"',
+        ]
+    ),
+    st.lists(st.floats(0, 1).map(lambda x: f"{x:.2f}"), max_size=12).map(lambda xs: "[" + ",".join(xs) + "]"),
     TEXT,
 )
 RANDOM_KEY = st.from_regex(r"\A[a-z_]{1,10}(\.[a-z_0-9]{1,12}){0,2}\Z").filter(
-    lambda k: not k.startswith(("hydra", "experiment")))
+    lambda k: not k.startswith(("hydra", "experiment"))
+)
 KEY_VALUE = st.tuples(st.sampled_from(KEYS), VALUE).map("=".join)
 SCENARIO = st.sampled_from(SCENARIOS + ["nope", "", "baseline"]).map(lambda s: f"scenario={s}")
-ADD_DELETE = st.tuples(st.sampled_from(["+", "++", "~"]), st.sampled_from(KEYS + ["new_key"]),
-                       VALUE).map(lambda t: f"{t[0]}{t[1]}" if t[0] == "~" else f"{t[0]}{t[1]}={t[2]}")
+ADD_DELETE = st.tuples(st.sampled_from(["+", "++", "~"]), st.sampled_from(KEYS + ["new_key"]), VALUE).map(
+    lambda t: f"{t[0]}{t[1]}" if t[0] == "~" else f"{t[0]}{t[1]}={t[2]}"
+)
 #: (strategy of one override list, how many examples): real keys with random values most often.
 FUZZ_MIX = [
     (st.lists(KEY_VALUE, min_size=1, max_size=3), 13),
@@ -346,8 +462,14 @@ def fuzz_examples(strategy, n: int) -> list[tuple[str, ...]]:
     pool: list[tuple[str, ...]] = []
     seen: set = set()
 
-    @settings(max_examples=40 * n, derandomize=True, database=None, deadline=None,
-              phases=[Phase.generate], suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=40 * n,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
     @given(strategy)
     def collect(ov):
         sig = frozenset(o.split("=", 1)[0] for o in ov)
@@ -357,7 +479,7 @@ def fuzz_examples(strategy, n: int) -> list[tuple[str, ...]]:
 
     collect()
     step = max(1, len(pool) // n)
-    return pool[step - 1::step][:n]
+    return pool[step - 1 :: step][:n]
 
 
 FUZZ = [ex for strategy, n in FUZZ_MIX for ex in fuzz_examples(strategy, n)]

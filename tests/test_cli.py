@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import run_model, tiny
+from helpers import run_model, tiny
 from omegaconf import OmegaConf
 
 from sim.config import AGE_BANDS, STAGES
@@ -27,16 +27,30 @@ PROJECT = Path(__file__).resolve().parent.parent
 RUN_OVERRIDES = tiny("days=10")
 
 SUMMARY_KEYS = (
-    "children", "adults", "offenders", "children_contacted", "children_engaged",
-    "children_sexual_communication", "children_image", "children_coercion_or_meeting",
-    "recorded_offences", "offenders_banned", "offender_returns", "reports",
-    "ties_created_by_suggestion", "by_age_band", "by_sex", "by_platform", "by_channel",
+    "children",
+    "adults",
+    "offenders",
+    "children_contacted",
+    "children_engaged",
+    "children_sexual_communication",
+    "children_image",
+    "children_coercion_or_meeting",
+    "recorded_offences",
+    "offenders_banned",
+    "offender_returns",
+    "reports",
+    "ties_created_by_suggestion",
+    "by_age_band",
+    "by_sex",
+    "by_platform",
+    "by_channel",
 )
 
 
 def sim_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "sim", *args], cwd=PROJECT,
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "sim", *args], cwd=PROJECT, capture_output=True, text=True, timeout=timeout
+    )
 
 
 def assert_no_run_folder(run_dir: Path) -> None:
@@ -55,8 +69,7 @@ def test_small_run_exits_0_with_complete_folder(cli_run):
     proc, run_dir = cli_run
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr
-    for f in ("config.yaml", "metadata.json", "timeseries.csv", "summary.json",
-              "figures/exposure.png"):
+    for f in ("config.yaml", "metadata.json", "timeseries.csv", "summary.json", "figures/exposure.png"):
         assert (run_dir / f).is_file(), f
     # written atomically: no temporary folder left beside it
     assert not list(run_dir.parent.glob(".*partial*"))
@@ -169,7 +182,12 @@ def test_second_run_into_a_used_folder_is_refused_cleanly(cli_run, tmp_path):
 
 def test_hydra_flags_with_values_are_not_taken_for_overrides():
     """`python -m sim --cfg job` prints the config (its value 'job' is not an override)."""
-    proc = subprocess.run([sys.executable, "-m", "sim", "--cfg", "job", "days=7"], cwd=PROJECT,
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim", "--cfg", "job", "days=7"],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "days: 7" in proc.stdout and "seed:" in proc.stdout

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import make_cfg
+from helpers import make_cfg
 from omegaconf import OmegaConf
 from omegaconf.errors import ConfigAttributeError
 
@@ -46,8 +46,9 @@ def test_defaults_load_and_validate(default_cfg):
 
 
 def test_overrides_are_applied(default_cfg):
-    cfg = load_config(["seed=7", "days=12", "population.n_children=123",
-                       "platforms.gaming.suggestion_rule=jaccard"])
+    cfg = load_config(
+        ["seed=7", "days=12", "population.n_children=123", "platforms.gaming.suggestion_rule=jaccard"]
+    )
     assert (cfg.seed, cfg.days, cfg.population.n_children) == (7, 12, 123)
     assert cfg.platforms.gaming.suggestion_rule == "jaccard"
     # everything not overridden keeps its default
@@ -107,10 +108,14 @@ def test_validate_rejects_out_of_range_value_naming_the_key(override, key):
 
 
 def test_make_cfg_helper_equals_load_config():
-    """The tests' fast config helper (conftest.make_cfg) gives exactly load_config's result."""
-    ov = ["seed=5", "progress=off", "population.offender_share=0.02",
-          "platforms.gaming.suggestion_rule=jaccard",
-          "population.literacy_by_age=[0.1,0.2,0.3,0.4,0.5,0.5,0.5,0.5,0.5,0.6]"]
+    """The tests' fast config helper (helpers.make_cfg) gives exactly load_config's result."""
+    ov = [
+        "seed=5",
+        "progress=off",
+        "population.offender_share=0.02",
+        "platforms.gaming.suggestion_rule=jaccard",
+        "population.literacy_by_age=[0.1,0.2,0.3,0.4,0.5,0.5,0.5,0.5,0.5,0.6]",
+    ]
     assert OmegaConf.to_yaml(make_cfg(ov)) == OmegaConf.to_yaml(load_config(ov))
 
 
@@ -130,9 +135,9 @@ def test_validate_checks_a_modified_config(default_cfg):
 @pytest.mark.parametrize(
     "override",
     [
-        "population.n_kids=3",          # unknown key in a group
+        "population.n_kids=3",  # unknown key in a group
         "platforms.gaming.colour=red",  # unknown key of a platform
-        "days=abc",                     # wrong type
+        "days=abc",  # wrong type
     ],
 )
 def test_unknown_key_or_wrong_type_fails_at_compose_time(override):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import run_model, small, tiny
+from helpers import run_model, small, tiny
 
 from sim.results import summary_json, timeseries_csv
 
@@ -77,7 +77,7 @@ def test_shorter_run_is_a_prefix_of_a_longer_one(base):
     lines = timeseries_csv(base).splitlines()
     assert timeseries_csv(short).splitlines() == lines[:11]  # header + 10 days
 
-    from conftest import make_cfg
+    from helpers import make_cfg
 
     from sim.model import GroomingModel
 

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-from conftest import run_model, small
+from helpers import run_model, small
 from omegaconf import OmegaConf
 
 from sim import kernels as K
@@ -79,6 +79,7 @@ def total(models, key: str) -> int:
 # ------------------------------------------------------------------------------------------
 # helpers: recontacts and suggestion ties
 # ------------------------------------------------------------------------------------------
+
 
 def recontact_mask(df) -> np.ndarray:
     """True for relationships that are recontacts: the same pair had an earlier relationship
@@ -153,16 +154,19 @@ def test_suggestions_disabled_for_known_minors(run):
         new = (df["channel_name"] == "suggestion").to_numpy() & (df["start"] >= SUGG_START).to_numpy() & km
         assert not (new & ~recontact_mask(df)).any(), s
     b = [run(f"seed={s}").relationships() for s in SEEDS]
-    assert sum(int(((d["channel_name"] == "suggestion") & (d["start"] >= SUGG_START)).sum())
-               for d in b) > 0
+    assert sum(int(((d["channel_name"] == "suggestion") & (d["start"] >= SUGG_START)).sum()) for d in b) > 0
 
 
 def test_suggestions_no_adults_mode(run):
     """mode=no_adults: no suggestion tie between a known minor and an account presenting as an
     adult after the start; child-child suggestions go on."""
+
     def adult_pairs(m):
-        return [t for t in suggestion_ties_after(m, SUGG_START)
-                if not t[3] and m.pop.known_minor[t[0], t[2]] and presents_as_adult(m, t[1])]
+        return [
+            t
+            for t in suggestion_ties_after(m, SUGG_START)
+            if not t[3] and m.pop.known_minor[t[0], t[2]] and presents_as_adult(m, t[1])
+        ]
 
     def child_pairs(m):
         nc = m.pop.n_children
@@ -182,6 +186,7 @@ def test_suggestions_no_adults_mode(run):
 def test_suggestions_mutual_threshold_allows_child_child(run):
     """mode=mutual_threshold: minors are still suggested to each other (with enough mutual
     friends), less often than in the baseline."""
+
     def child_pairs(m):
         nc = m.pop.n_children
         return [t for t in suggestion_ties_after(m, SUGG_START) if t[1] < nc]
@@ -216,8 +221,7 @@ def test_private_by_default_stops_search_contacts_after_start(run):
     for s in SEEDS:
         b = run(f"seed={s}", *age_assurance(1.0)).relationships()
         n_base_after += int(((b["channel_name"] == "search") & (b["start"] >= start)).sum())
-        m = run(f"seed={s}", *age_assurance(1.0), *on("private_by_default", *PRIV_FULL,
-                                                          f"start_day={start}"))
+        m = run(f"seed={s}", *age_assurance(1.0), *on("private_by_default", *PRIV_FULL, f"start_day={start}"))
         df = m.relationships()
         after = ((df["channel_name"] == "search") & (df["start"] >= start)).to_numpy()
         assert not (after & ~recontact_mask(df)).any(), s
@@ -240,9 +244,11 @@ def test_private_by_default_full_closes_every_outreach_channel(run):
 def test_weak_age_assurance_weakens_private_by_default(run):
     """Minors-only measures reach only known minors: with age_assurance 0.3 many more children
     are contacted through search than with 1.0 (but fewer than without the measure)."""
+
     def n_search(*ov):
-        return sum(int((run(f"seed={s}", *ov).relationships()["channel_name"] == "search").sum())
-                   for s in SEEDS)
+        return sum(
+            int((run(f"seed={s}", *ov).relationships()["channel_name"] == "search").sum()) for s in SEEDS
+        )
 
     strong = n_search(*age_assurance(1.0), *on("private_by_default", *PRIV_FULL))
     weak = n_search(*age_assurance(0.3), *on("private_by_default", *PRIV_FULL))
@@ -270,8 +276,9 @@ def test_ai_detection_bans_more_and_stops_late_stages(run):
 
 def test_ai_detection_false_positives_follow_the_rate(run):
     with_fp = [run(f"seed={s}", "days=40", *on("ai_detection", *AI_STRONG)) for s in SEEDS]
-    no_fp = [run(f"seed={s}", "days=40", *on("ai_detection", *AI_STRONG, "false_positive_rate=0"))
-             for s in SEEDS]
+    no_fp = [
+        run(f"seed={s}", "days=40", *on("ai_detection", *AI_STRONG, "false_positive_rate=0")) for s in SEEDS
+    ]
     base = [run(f"seed={s}", "days=40") for s in SEEDS]
     assert total(with_fp, "false_positive_flags") > 0  # default rate 1e-4: observed ~30
     for m in no_fp + base:
@@ -287,8 +294,9 @@ def flags_on_messenger(m: GroomingModel) -> int:
     """Relationships flagged while on the messenger platform (after a move, or begun there)."""
     df = m.relationships()
     f = df["flagged"] >= 0
-    on_m = (df["plat"] == MESSENGER) & (((df["moved"] >= 0) & (df["flagged"] > df["moved"]))
-                                        | (df["first_plat"] == MESSENGER))
+    on_m = (df["plat"] == MESSENGER) & (
+        ((df["moved"] >= 0) & (df["flagged"] > df["moved"])) | (df["first_plat"] == MESSENGER)
+    )
     return int((f & on_m).sum())
 
 
@@ -304,8 +312,15 @@ def test_ai_detection_never_scans_encrypted_platform(run):
         only = run(f"seed={s}", "days=40", *on("ai_detection", *AI_STRONG, "platforms=[messenger]"))
         t = only.metrics.totals()
         assert t["detector_flags_true"] == 0 and t["false_positive_flags"] == 0, s
-    clear = [run(f"seed={s}", "days=40", "platforms.messenger.encrypted=false",
-                 *on("ai_detection", *AI_STRONG, "platforms=[messenger]")) for s in SEEDS]
+    clear = [
+        run(
+            f"seed={s}",
+            "days=40",
+            "platforms.messenger.encrypted=false",
+            *on("ai_detection", *AI_STRONG, "platforms=[messenger]"),
+        )
+        for s in SEEDS
+    ]
     assert sum(flags_on_messenger(m) for m in clear) > 0  # observed ~36
     assert total(clear, "false_positive_flags") > 0
 
@@ -321,8 +336,10 @@ def test_ai_detection_last_stage_only_still_flags(run):
 
 def test_education_more_blocks(run):
     base = [run(f"seed={s}", "days=60") for s in SEEDS]
-    edu = [run(f"seed={s}", "days=60", *on("education", "coverage_by_age_band=[1,1,1,1]",
-                                            "block_multiplier=3")) for s in SEEDS]
+    edu = [
+        run(f"seed={s}", "days=60", *on("education", "coverage_by_age_band=[1,1,1,1]", "block_multiplier=3"))
+        for s in SEEDS
+    ]
     # observed 528 -> 854 blocks
     assert total(edu, "blocks") > 1.2 * total(base, "blocks")
 
@@ -349,8 +366,11 @@ def test_cross_platform_sharing_propagates_bans(run):
 def test_cross_platform_sharing_off_is_identical_to_baseline(run):
     for s in SEEDS[:2]:
         b = run(f"seed={s}", "days=60")
-        m = run(f"seed={s}", "days=60", *on("cross_platform_sharing", "share_probability=0",
-                                             "ban_probability=1", "delay_days=0"))
+        m = run(
+            f"seed={s}",
+            "days=60",
+            *on("cross_platform_sharing", "share_probability=0", "ban_probability=1", "delay_days=0"),
+        )
         assert timeseries_csv(m) == timeseries_csv(b)
         assert summary_json(m) == summary_json(b)
         assert b.summary()["bans"] > 0  # there were bans to share
@@ -367,8 +387,7 @@ def test_mean_days_report_to_ban_counts_only_reviewed_bans(run):
 
 def test_ban_evasion_prevention_keeps_banned_offenders_off(run):
     base = [run(f"seed={s}", "days=60") for s in SEEDS]
-    bep = [run(f"seed={s}", "days=60", *on("ban_evasion_prevention", "block_probability=1"))
-           for s in SEEDS]
+    bep = [run(f"seed={s}", "days=60", *on("ban_evasion_prevention", "block_probability=1")) for s in SEEDS]
     assert total(base, "offender_returns") > 0  # observed 9
     assert total(bep, "returns_blocked") > 0
     for m in bep:
@@ -377,8 +396,7 @@ def test_ban_evasion_prevention_keeps_banned_offenders_off(run):
 
 def test_duty_of_care_reviews_more_and_bans_faster(run):
     base = [run(f"seed={s}", "days=60") for s in SEEDS]
-    doc = [run(f"seed={s}", "days=60", *on("duty_of_care", "review_capacity_multiplier=10"))
-           for s in SEEDS]
+    doc = [run(f"seed={s}", "days=60", *on("duty_of_care", "review_capacity_multiplier=10")) for s in SEEDS]
     # observed reviews 28 -> 137, bans 23 -> 113
     assert total(doc, "reviews") > 2 * total(base, "reviews")
     assert total(doc, "bans") > total(base, "bans")
@@ -390,19 +408,40 @@ def test_duty_of_care_detection_multiplier_needs_ai_detection(run):
     """detection_multiplier scales the detector (more true flags) and does nothing alone."""
     ai = ("sensitivity=0.2", "detection_delay=0", "false_positive_rate=0")
     plain = [run(f"seed={s}", "days=40", *on("ai_detection", *ai)) for s in SEEDS]
-    boosted = [run(f"seed={s}", "days=40", *on("ai_detection", *ai),
-                   *on("duty_of_care", "review_capacity_multiplier=1", "report_handling_speedup=1",
-                       "detection_multiplier=4")) for s in SEEDS]
+    boosted = [
+        run(
+            f"seed={s}",
+            "days=40",
+            *on("ai_detection", *ai),
+            *on(
+                "duty_of_care",
+                "review_capacity_multiplier=1",
+                "report_handling_speedup=1",
+                "detection_multiplier=4",
+            ),
+        )
+        for s in SEEDS
+    ]
     assert total(boosted, "detector_flags_true") > total(plain, "detector_flags_true") > 0
-    alone = run("seed=1", "days=40", *on("duty_of_care", "review_capacity_multiplier=1",
-                                         "report_handling_speedup=1", "detection_multiplier=4"))
+    alone = run(
+        "seed=1",
+        "days=40",
+        *on(
+            "duty_of_care",
+            "review_capacity_multiplier=1",
+            "report_handling_speedup=1",
+            "detection_multiplier=4",
+        ),
+    )
     assert timeseries_csv(alone) == timeseries_csv(run("seed=1", "days=40"))
 
 
 def test_parental_guardianship_more_guardian_exits(run):
     base = [run(f"seed={s}", "days=60") for s in SEEDS]
-    pg = [run(f"seed={s}", "days=60", *on("parental_guardianship", "coverage=1",
-                                           "cue_multiplier=20")) for s in SEEDS]
+    pg = [
+        run(f"seed={s}", "days=60", *on("parental_guardianship", "coverage=1", "cue_multiplier=20"))
+        for s in SEEDS
+    ]
     # observed 10 -> 79
     assert total(pg, "exits_guardian") > 3 * max(total(base, "exits_guardian"), 1)
 
@@ -451,8 +490,10 @@ NO_EFFECT = {
     "ban_evasion_prevention": (("block_probability=0",), ("block_probability=1",)),
     "cross_platform_sharing": (("share_probability=0",), SHARE_ALL),
     "ai_detection": (("sensitivity=0", "false_positive_rate=0"), ("sensitivity=1",)),
-    "duty_of_care": (("review_capacity_multiplier=1", "report_handling_speedup=1",
-                      "detection_multiplier=1"), ("review_capacity_multiplier=10",)),
+    "duty_of_care": (
+        ("review_capacity_multiplier=1", "report_handling_speedup=1", "detection_multiplier=1"),
+        ("review_capacity_multiplier=10",),
+    ),
     "no_suggestions_for_minors": None,  # every mode changes something: no neutral setting
 }
 
@@ -487,8 +528,9 @@ def test_a_scenario_per_intervention():
 @pytest.mark.parametrize("path", SCENARIO_FILES, ids=lambda p: p.stem)
 def test_scenario_loads_and_enables_what_it_says(path: Path):
     spec = yaml.safe_load(path.read_text())
-    cfg = load_config([f"scenario={path.stem}", "population.n_children=300",
-                       "population.n_adults=600", "days=5"])
+    cfg = load_config(
+        [f"scenario={path.stem}", "population.n_children=300", "population.n_adults=600", "days=5"]
+    )
     assert cfg.scenario.name == path.stem == spec["scenario"]["name"]
     assert cfg.scenario.description
     wanted = spec.get("interventions") or {}
@@ -506,4 +548,3 @@ def test_scenario_loads_and_enables_what_it_says(path: Path):
     # the model instantiates exactly those interventions, in schema order
     m = GroomingModel(cfg)
     assert [iv.name for iv in m.interventions] == [n for n in cfg.interventions if n in wanted]
-

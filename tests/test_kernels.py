@@ -26,11 +26,15 @@ def _keys(n: int, seed: int = 2024) -> list[tuple[int, int, int, int, int]]:
     rng = np.random.default_rng(seed)
     out = []
     for _ in range(n):
-        out.append((
-            int(rng.integers(0, 2**63 - 1)), int(rng.integers(0, 20_001)),
-            int(rng.integers(1, 64)), int(rng.integers(0, 2**31 - 1)),
-            int(rng.integers(0, 2**31 - 1)),
-        ))
+        out.append(
+            (
+                int(rng.integers(0, 2**63 - 1)),
+                int(rng.integers(0, 20_001)),
+                int(rng.integers(1, 64)),
+                int(rng.integers(0, 2**31 - 1)),
+                int(rng.integers(0, 2**31 - 1)),
+            )
+        )
     # edge values
     for s in (0, 1, 2**63 - 1):
         for a in (0, 1, 2**31 - 1):

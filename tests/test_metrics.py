@@ -21,7 +21,7 @@ import json
 
 import numpy as np
 import pytest
-from conftest import SEEDS, make_cfg, tiny
+from helpers import SEEDS, make_cfg, tiny
 
 from sim.config import AGE_BANDS, CHANNELS, STAGES
 from sim.results import summary_json, timeseries_csv
@@ -64,8 +64,17 @@ def test_summary_totals_are_sums_of_the_time_series(run):
         assert summary[f"children_{s}"] == col_sum[f"new_children_{s}"], s
     shared = set(summary) & set(col_sum)
     # the totals a user reads in the summary are all there, each equal to its column's sum
-    for key in ("offences", "recorded_offences", "offenders_banned", "bans", "offender_returns",
-                "reports", "blocks", "contacts", "ties_created_by_suggestion"):
+    for key in (
+        "offences",
+        "recorded_offences",
+        "offenders_banned",
+        "bans",
+        "offender_returns",
+        "reports",
+        "blocks",
+        "contacts",
+        "ties_created_by_suggestion",
+    ):
         assert key in shared, key
     for key in sorted(shared):
         assert summary[key] == col_sum[key], key

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import make_cfg, run_model, small, tiny
+from helpers import make_cfg, run_model, small, tiny
 
 from sim.agents import Child, Contact, Offender
 from sim.config import CHANNELS, STAGES
@@ -72,8 +72,10 @@ def test_child_furthest_stage_matches_summary(small_run):
     m = small_run
     furthest = m.agents_by_type[Child].groupby("furthest_stage").count()
     s = m.summary()
-    reached = {st: sum(v for k, v in furthest.items() if k is not None
-                       and STAGES.index(k) >= STAGES.index(st)) for st in STAGES}
+    reached = {
+        st: sum(v for k, v in furthest.items() if k is not None and STAGES.index(k) >= STAGES.index(st))
+        for st in STAGES
+    }
     assert reached == {st: s[f"children_{st}"] for st in STAGES}
 
 
@@ -93,8 +95,15 @@ def test_no_offenders_no_exposure():
     assert s["offenders"] == 0
     for st in STAGES:
         assert s[f"children_{st}"] == 0, st
-    for key in ("offences", "recorded_offences", "contacts", "reports", "bans",
-                "offenders_banned", "offender_returns"):
+    for key in (
+        "offences",
+        "recorded_offences",
+        "contacts",
+        "reports",
+        "bans",
+        "offenders_banned",
+        "offender_returns",
+    ):
         assert s[key] == 0, key
     for br in ("by_age_band", "by_sex", "by_platform", "by_channel"):
         assert all(v == 0 for g in s[br].values() for v in g.values()), br

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import SEEDS, make_cfg, small
+from helpers import SEEDS, make_cfg, small
 
 from sim import kernels as K
 from sim.config import CHANNELS
@@ -52,8 +52,11 @@ def test_networkx_view_has_node_and_edge_attributes(run):
         roles[d["role"]] += 1
         assert isinstance(d["age"], int)
         assert (8 <= d["age"] <= 17) == (d["role"] == "child"), (i, d)
-    assert roles == {"child": pop.n_children, "contact": pop.n_adults - pop.n_offenders,
-                     "offender": pop.n_offenders}
+    assert roles == {
+        "child": pop.n_children,
+        "contact": pop.n_adults - pop.n_offenders,
+        "offender": pop.n_offenders,
+    }
     names = set(run.platform_names)
     n_online = 0
     for a, b, d in G.edges(data=True):
@@ -83,8 +86,8 @@ def test_node_id_layout(built):
     n_off = pop.n_offenders
     assert n_off == round(pop.n_adults * 0.02) > 0
     assert pop.offender_ids.tolist() == list(range(pop.n - n_off, pop.n))
-    assert (pop.role[pop.n - n_off:] == K.ROLE_OFFENDER).all()
-    assert (pop.role[nc: pop.n - n_off] == K.ROLE_CONTACT).all()
+    assert (pop.role[pop.n - n_off :] == K.ROLE_OFFENDER).all()
+    assert (pop.role[nc : pop.n - n_off] == K.ROLE_CONTACT).all()
     assert ((pop.age[:nc] >= 8) & (pop.age[:nc] <= 17)).all()
     assert (pop.age[nc:] >= 18).all()
 
@@ -171,8 +174,15 @@ def test_array_builder_matches_networkx_reference_statistics():
 
     stats = {}
     for builder in ("arrays", "networkx"):
-        m = GroomingModel(overrides=["population.n_children=3000", "population.n_adults=6000",
-                                     "days=1", "mesa_agents=off", f"network.builder={builder}"])
+        m = GroomingModel(
+            overrides=[
+                "population.n_children=3000",
+                "population.n_adults=6000",
+                "days=1",
+                "mesa_agents=off",
+                f"network.builder={builder}",
+            ]
+        )
         ts, pop = m.ties, m.pop
         nc = pop.n_children
         u, v, _, _, ch, _ = ts.edges()
@@ -184,8 +194,9 @@ def test_array_builder_matches_networkx_reference_statistics():
             "child_degree": ts.deg[:nc].mean(),
             "adult_degree": ts.deg[nc:].mean(),
             "same_class": (pop.class_id[u[cc]] == pop.class_id[v[cc]]).mean(),
-            "by_channel": np.bincount(ch, minlength=CH_ADULT + 1)[[CH_HOUSEHOLD, CH_SCHOOL,
-                                                                   CH_CLUB, CH_ADULT]],
+            "by_channel": np.bincount(ch, minlength=CH_ADULT + 1)[
+                [CH_HOUSEHOLD, CH_SCHOOL, CH_CLUB, CH_ADULT]
+            ],
             "children_with_parent": parent_tie.mean(),
             "child_age_gap": np.abs(pop.age[u[cc]] - pop.age[v[cc]]).mean(),
         }
@@ -211,8 +222,7 @@ def test_numba_and_numpy_builds_give_the_same_arrays(monkeypatch):
         models[name] = GroomingModel(cfg)
     a, b = models["numpy"].ties, models["numba"].ties
     assert a.n_ties > 1000
-    for name in ("start", "deg", "cap", "nbr", "emask", "eday", "echan", "erel", "pdeg",
-                 "pool_used"):
+    for name in ("start", "deg", "cap", "nbr", "emask", "eday", "echan", "erel", "pdeg", "pool_used"):
         assert np.array_equal(getattr(a, name), getattr(b, name)), name
     # de-duplication keeps the first listed copy of each pair, as np.unique's first index
     rng = np.random.default_rng(5)

@@ -48,8 +48,13 @@ PROPERTY_EXAMPLES = 30
 BACKEND_EXAMPLES = 6
 THREAD_EXAMPLES = 6
 
-FAST = settings(deadline=None, derandomize=True, database=None, print_blob=True,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+FAST = settings(
+    deadline=None,
+    derandomize=True,
+    database=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 _BASES: dict[str, object] = {}
 
@@ -58,7 +63,7 @@ def scenario_cfg(scenario: str, overrides: list[str]):
     """``load_config([f"scenario={scenario}", *overrides])`` without composing every time.
 
     The scenario's config is composed once with Hydra; each override is then parsed by Hydra's
-    own override parser and applied to a copy (as tests/conftest.py ``make_cfg`` does for the
+    own override parser and applied to a copy (as tests/helpers.py ``make_cfg`` does for the
     default scenario), and the result is validated.
     """
     from hydra.core.override_parser.overrides_parser import OverridesParser
@@ -98,26 +103,39 @@ def worlds(draw, n_children=(50, 400), n_adults=(100, 800), days=(1, 25)):
         f"days={draw(st.integers(*days))}",
         "progress=off",
     ]
-    for key in ("accept_stranger", "block_unwanted", "report_unwanted", "offender_interaction",
-                "advance_from_engaged", "advance_from_trust", "jump", "daily_report"):
+    for key in (
+        "accept_stranger",
+        "block_unwanted",
+        "report_unwanted",
+        "offender_interaction",
+        "advance_from_engaged",
+        "advance_from_trust",
+        "jump",
+        "daily_report",
+    ):
         if draw(st.booleans()):
             ov.append(f"grooming.{key}={draw(prob())}")
     # reviews fast and plentiful enough for bans (and wrongful bans) to happen within 25 days
     cap = draw(st.sampled_from((5, 500, 5000)))
     false_ban = draw(prob(0, 50))
     for p in PLATFORMS:
-        ov += [f"platforms.{p}.review_capacity_per_100k={cap}",
-               f"platforms.{p}.review_false_ban={false_ban}",
-               f"platforms.{p}.review_delay_days={draw(st.integers(0, 2))}"]
+        ov += [
+            f"platforms.{p}.review_capacity_per_100k={cap}",
+            f"platforms.{p}.review_false_ban={false_ban}",
+            f"platforms.{p}.review_delay_days={draw(st.integers(0, 2))}",
+        ]
     if draw(st.booleans()):  # detector false positives put benign accounts in review
-        ov += ["interventions.ai_detection.enabled=true",
-               f"interventions.ai_detection.false_positive_rate={draw(prob(0, 5))}"]
+        ov += [
+            "interventions.ai_detection.enabled=true",
+            f"interventions.ai_detection.false_positive_rate={draw(prob(0, 5))}",
+        ]
     return scenario, ov
 
 
 # ------------------------------------------------------------------------------------------
 # The invariants
 # ------------------------------------------------------------------------------------------
+
 
 def check_stage_chain(s: dict) -> None:
     counts = [s[f"children_{st_}"] for st_ in STAGES]
@@ -189,14 +207,27 @@ def check_totals(model, s: dict) -> None:
         assert s[f"children_{st_}"] == tot[f"new_children_{st_}"], st_
         for bd in ("by_age_band", "by_sex", "by_platform", "by_channel"):
             assert sum(row[st_] for row in s[bd].values()) == s[f"children_{st_}"], (bd, st_)
-    for key in ("offences", "recorded_offences", "offenders_banned", "bans", "offender_returns",
-                "reports", "blocks", "contacts", "ties_created_by_suggestion",
-                "ties_created_benign_by_suggestion", "ties_created_by_offender_contact",
-                "ties_created_organic", "platform_moves", "reviews", "false_positive_flags",
-                "benign_accounts_banned", "benign_interactions"):
+    for key in (
+        "offences",
+        "recorded_offences",
+        "offenders_banned",
+        "bans",
+        "offender_returns",
+        "reports",
+        "blocks",
+        "contacts",
+        "ties_created_by_suggestion",
+        "ties_created_benign_by_suggestion",
+        "ties_created_by_offender_contact",
+        "ties_created_organic",
+        "platform_moves",
+        "reviews",
+        "false_positive_flags",
+        "benign_accounts_banned",
+        "benign_interactions",
+    ):
         assert s[key] == tot[key], key
-    assert s["benign_interactions"] == sum(tot[f"benign_interactions_{p}"]
-                                           for p in model.platform_names)
+    assert s["benign_interactions"] == sum(tot[f"benign_interactions_{p}"] for p in model.platform_names)
     assert sum(s["population_by_age_band"].values()) == s["children"]
     assert tuple(s["population_by_age_band"]) == AGE_BANDS
     # summary.json is this very dict
@@ -205,14 +236,24 @@ def check_totals(model, s: dict) -> None:
 
 def rich(scenario: str, n_children: int, n_adults: int, days: int, seed: int) -> tuple:
     """An explicit example where everything happens (contacts, offences, bans, wrongful bans)."""
-    ov = [f"seed={seed}", f"population.n_children={n_children}", f"population.n_adults={n_adults}",
-          "population.offender_share=0.05", f"days={days}", "progress=off",
-          "grooming.accept_stranger=0.6", "grooming.daily_report=0.2",
-          "interventions.ai_detection.enabled=true",
-          "interventions.ai_detection.false_positive_rate=0.05"]
+    ov = [
+        f"seed={seed}",
+        f"population.n_children={n_children}",
+        f"population.n_adults={n_adults}",
+        "population.offender_share=0.05",
+        f"days={days}",
+        "progress=off",
+        "grooming.accept_stranger=0.6",
+        "grooming.daily_report=0.2",
+        "interventions.ai_detection.enabled=true",
+        "interventions.ai_detection.false_positive_rate=0.05",
+    ]
     for p in PLATFORMS:
-        ov += [f"platforms.{p}.review_capacity_per_100k=5000",
-               f"platforms.{p}.review_false_ban=0.5", f"platforms.{p}.review_delay_days=0"]
+        ov += [
+            f"platforms.{p}.review_capacity_per_100k=5000",
+            f"platforms.{p}.review_false_ban=0.5",
+            f"platforms.{p}.review_delay_days=0",
+        ]
     return scenario, ov
 
 
@@ -220,8 +261,13 @@ def rich(scenario: str, n_children: int, n_adults: int, days: int, seed: int) ->
 RICH = [rich("baseline_2019", 400, 800, 25, 3), rich("nspcc_package", 400, 800, 25, 4)]
 RICH_TINY = rich("baseline_2019", 150, 300, 8, 5)
 
-PROPERTIES = (check_stage_chain, check_first_days_match_relationships,
-              check_offences_have_relationships, check_bans, check_totals)
+PROPERTIES = (
+    check_stage_chain,
+    check_first_days_match_relationships,
+    check_offences_have_relationships,
+    check_bans,
+    check_totals,
+)
 
 _SEEN = {"contacted": 0, "offences": 0, "bans": 0, "benign_bans": 0, "examples": 0}
 
@@ -258,6 +304,7 @@ def test_random_worlds_exercised_the_invariants():
 # Differential: backends and thread counts
 # ------------------------------------------------------------------------------------------
 
+
 def outputs(model) -> tuple[str, str]:
     return timeseries_csv(model), summary_json(model)
 
@@ -265,8 +312,7 @@ def outputs(model) -> tuple[str, str]:
 @st.composite
 def tiny_worlds(draw):
     scenario, ov = draw(worlds(n_children=(60, 150), n_adults=(100, 300), days=(1, 8)))
-    ov.append(f"platforms.{draw(st.sampled_from(PLATFORMS))}.suggestion_rule="
-              f"{draw(st.sampled_from(RULES))}")
+    ov.append(f"platforms.{draw(st.sampled_from(PLATFORMS))}.suggestion_rule={draw(st.sampled_from(RULES))}")
     return scenario, ov
 
 

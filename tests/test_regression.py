@@ -15,8 +15,7 @@ import json
 import pytest
 import regen_baseline as rb
 
-HOW_TO_FIX = (f"if deliberate, run: {rb.COMMAND} and add a CHANGELOG note "
-              "(the script prints what changed)")
+HOW_TO_FIX = f"if deliberate, run: {rb.COMMAND} and add a CHANGELOG note (the script prints what changed)"
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +34,8 @@ def test_baseline_file_describes_the_current_cases(stored):
     assert set(stored["cases"]) == set(rb.CASES), HOW_TO_FIX
     for name, ov in rb.CASES.items():
         assert stored["cases"][name]["overrides"] == ov, (
-            f"the overrides of case {name} changed since the baseline was written; {HOW_TO_FIX}")
+            f"the overrides of case {name} changed since the baseline was written; {HOW_TO_FIX}"
+        )
 
 
 @pytest.mark.parametrize("name", list(rb.CASES))
@@ -45,8 +45,10 @@ def test_output_matches_baseline(stored, current, name):
     changes = rb.diff(old, new)
     if changes:
         shown = "\n".join(changes[:40]) + ("\n  ..." if len(changes) > 40 else "")
-        pytest.fail(f"model output for '{name}' changed ({len(changes)} value(s)):\n{shown}\n"
-                    f"{HOW_TO_FIX}", pytrace=False)
+        pytest.fail(
+            f"model output for '{name}' changed ({len(changes)} value(s)):\n{shown}\n{HOW_TO_FIX}",
+            pytrace=False,
+        )
     # the hashes cover every byte of timeseries.csv and summary.json (order, formatting)
     assert new["cases"][name]["timeseries_sha256"] == old["cases"][name]["timeseries_sha256"]
     assert new["cases"][name]["summary_sha256"] == old["cases"][name]["summary_sha256"]

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import run_model, tiny
+from helpers import run_model, tiny
 from omegaconf import OmegaConf
 
 from sim.config import load_config
@@ -33,8 +33,7 @@ from sim.results import write_run
 PROJECT = Path(__file__).resolve().parent.parent
 SEEDS = (1, 2, 3)
 OTHER = "nspcc_package"
-FIGURES = ("exposure_by_scenario.png", "effects_forest.png", "age_bands.png",
-           "offences_by_platform.png")
+FIGURES = ("exposure_by_scenario.png", "effects_forest.png", "age_bands.png", "offences_by_platform.png")
 
 
 def _get(d, dotted):
@@ -49,12 +48,10 @@ def runs_dir(tmp_path_factory):
     root = tmp_path_factory.mktemp("sweep") / "runs"
     other = load_config(tiny(f"scenario={OTHER}"))
     for seed in SEEDS:
-        write_run(run_model(tiny(f"seed={seed}")), root / f"baseline_2019_seed{seed}",
-                  figures=False)
+        write_run(run_model(tiny(f"seed={seed}")), root / f"baseline_2019_seed{seed}", figures=False)
         cfg = other.copy()
         OmegaConf.update(cfg, "seed", seed)
-        write_run(GroomingModel(cfg).run(progress=False), root / f"{OTHER}_seed{seed}",
-                  figures=False)
+        write_run(GroomingModel(cfg).run(progress=False), root / f"{OTHER}_seed{seed}", figures=False)
     return root
 
 
@@ -133,8 +130,12 @@ def test_paired_difference_is_mean_of_per_seed_differences(built):
         nonzero += bool(np.any(d != 0))
     # positive control: the package changes most metrics, and not by the same amount per seed
     assert nonzero >= 6
-    d = np.array([summ[(OTHER, s)]["children_contacted"] - summ[("baseline_2019", s)][
-        "children_contacted"] for s in SEEDS])
+    d = np.array(
+        [
+            summ[(OTHER, s)]["children_contacted"] - summ[("baseline_2019", s)]["children_contacted"]
+            for s in SEEDS
+        ]
+    )
     assert d.mean() < 0 and len(set(d.tolist())) > 1
 
 
@@ -191,8 +192,7 @@ def test_other_baseline_can_be_named(sweep):
 
 
 def test_duplicate_scenario_seed_is_not_silently_dropped(sweep):
-    m = run_model(tiny("seed=1", "scenario.name=nspcc_package",
-                       "interventions.ai_detection.enabled=true"))
+    m = run_model(tiny("seed=1", "scenario.name=nspcc_package", "interventions.ai_detection.enabled=true"))
     write_run(m, sweep / "dup_nspcc_seed1", figures=False)
     try:
         build_report(sweep, quiet=True)
@@ -203,8 +203,9 @@ def test_duplicate_scenario_seed_is_not_silently_dropped(sweep):
 
 
 def report_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "sim.report", *args], cwd=PROJECT,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "sim.report", *args], cwd=PROJECT, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_report_cli_exit_codes(sweep, tmp_path):
@@ -229,16 +230,34 @@ def test_compare_scenarios_end_to_end(tmp_path):
     Hydra refuses ("Sweeping over Hydra's configuration is not supported")."""
     sweep = tmp_path / "sweep"
     proc = subprocess.run(
-        [sys.executable, "-m", "sim", "-m", "experiment=compare_scenarios",
-         "population.n_children=300", "population.n_adults=600", "population.offender_share=0.02",
-         "days=20", "seed=1,2", f"hydra.sweep.dir={sweep}",
-         "hydra.sweeper.params.scenario='baseline_2019,nspcc_package'"],
-        cwd=PROJECT, capture_output=True, text=True, timeout=300)
+        [
+            sys.executable,
+            "-m",
+            "sim",
+            "-m",
+            "experiment=compare_scenarios",
+            "population.n_children=300",
+            "population.n_adults=600",
+            "population.offender_share=0.02",
+            "days=20",
+            "seed=1,2",
+            f"hydra.sweep.dir={sweep}",
+            "hydra.sweeper.params.scenario='baseline_2019,nspcc_package'",
+        ],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "Traceback" not in proc.stderr
     jobs = sorted(p.name for p in sweep.iterdir() if p.is_dir() and p.name != "figures")
-    assert jobs == ["baseline_2019_seed1", "baseline_2019_seed2", "nspcc_package_seed1",
-                    "nspcc_package_seed2"]
+    assert jobs == [
+        "baseline_2019_seed1",
+        "baseline_2019_seed2",
+        "nspcc_package_seed1",
+        "nspcc_package_seed2",
+    ]
     for f in ("comparison.csv", "report.md", "report.html"):
         assert (sweep / f).is_file(), f
     assert sorted(p.name for p in (sweep / "figures").glob("*.png")) == sorted(FIGURES)
@@ -252,4 +271,3 @@ def test_compare_scenarios_end_to_end(tmp_path):
     # the jobs ran the tiny world they were asked for
     s = json.loads((sweep / "nspcc_package_seed2" / "summary.json").read_text())
     assert (s["children"], s["days"], s["seed"]) == (300, 20, 2)
-

@@ -26,8 +26,13 @@ import pytest
 PROJECT = Path(__file__).resolve().parent.parent
 SIM = PROJECT / "sim"
 SOURCES = sorted(SIM.rglob("*.py"))
-TINY = ["population.n_children=60", "population.n_adults=120", "days=2", "progress=off",
-        "print_summary=false"]
+TINY = [
+    "population.n_children=60",
+    "population.n_adults=120",
+    "days=2",
+    "progress=off",
+    "print_summary=false",
+]
 
 
 def env() -> dict[str, str]:
@@ -37,13 +42,15 @@ def env() -> dict[str, str]:
 
 
 def sim_cli(*args: str, cwd: Path = PROJECT) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "sim", *args], cwd=cwd, capture_output=True,
-                          text=True, timeout=300, env=env())
+    return subprocess.run(
+        [sys.executable, "-m", "sim", *args], cwd=cwd, capture_output=True, text=True, timeout=300, env=env()
+    )
 
 
 # ------------------------------------------------------------------------------------------
 # The source
 # ------------------------------------------------------------------------------------------
+
 
 def calls(tree: ast.AST):
     """(dotted name of the callee, node) for every call in ``tree``."""
@@ -58,11 +65,23 @@ def calls(tree: ast.AST):
             yield ".".join(reversed(parts)), node
 
 
-FORBIDDEN_CALLS = {"eval", "exec", "compile", "__import__", "instantiate", "get_class",
-                   "get_method", "get_object", "import_module", "unsafe_load", "full_load",
-                   "load_all", "system", "popen"}
-FORBIDDEN_MODULES = {"pickle", "cPickle", "marshal", "shelve", "dill", "cloudpickle",
-                     "hydra.utils", "joblib"}
+FORBIDDEN_CALLS = {
+    "eval",
+    "exec",
+    "compile",
+    "__import__",
+    "instantiate",
+    "get_class",
+    "get_method",
+    "get_object",
+    "import_module",
+    "unsafe_load",
+    "full_load",
+    "load_all",
+    "system",
+    "popen",
+}
+FORBIDDEN_MODULES = {"pickle", "cPickle", "marshal", "shelve", "dill", "cloudpickle", "hydra.utils", "joblib"}
 
 
 def test_sim_source_is_where_we_look():
@@ -80,7 +99,8 @@ def test_source_never_instantiates_or_evaluates_config_values(path):
             pytest.fail(f"{path.name}:{node.lineno}: yaml.load (use yaml.safe_load)")
         for kw in node.keywords:
             assert not (kw.arg == "shell" and getattr(kw.value, "value", False) is True), (
-                f"{path.name}:{node.lineno}: shell=True")
+                f"{path.name}:{node.lineno}: shell=True"
+            )
             assert kw.arg != "Loader", f"{path.name}:{node.lineno}: a YAML Loader argument"
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -91,7 +111,8 @@ def test_source_never_instantiates_or_evaluates_config_values(path):
             continue
         for m in mods:
             assert m not in FORBIDDEN_MODULES and m.split(".")[0] not in {"pickle", "marshal"}, (
-                f"{path.name}:{node.lineno}: import {m}")
+                f"{path.name}:{node.lineno}: import {m}"
+            )
         # `from hydra.utils import instantiate` / `from omegaconf import ...` are fine unless they
         # bring instantiate in
         if isinstance(node, ast.ImportFrom):
@@ -140,17 +161,33 @@ def test_the_only_subprocess_is_git_with_fixed_arguments():
 # _target_ overrides
 # ------------------------------------------------------------------------------------------
 
+
 def target_overrides(payload: Path) -> list[tuple[str, list[str]]]:
     """Attempts to make the program call builtins.open(payload, 'w') (it would create the file)."""
     args = f"[{payload},w]"
     return [
-        ("plus_target", ["+interventions.ai_detection._target_=builtins.open",
-                         f"+interventions.ai_detection._args_={args}"]),
-        ("plusplus_target", ["++interventions.ai_detection._target_=builtins.open",
-                             f"++interventions.ai_detection._args_={args}"]),
+        (
+            "plus_target",
+            [
+                "+interventions.ai_detection._target_=builtins.open",
+                f"+interventions.ai_detection._args_={args}",
+            ],
+        ),
+        (
+            "plusplus_target",
+            [
+                "++interventions.ai_detection._target_=builtins.open",
+                f"++interventions.ai_detection._args_={args}",
+            ],
+        ),
         ("set_target", ["interventions.ai_detection._target_=builtins.print"]),
-        ("plus_os_system", ["+interventions.ai_detection._target_=os.system",
-                            f"+interventions.ai_detection._args_=['touch {payload}']"]),
+        (
+            "plus_os_system",
+            [
+                "+interventions.ai_detection._target_=os.system",
+                f"+interventions.ai_detection._args_=['touch {payload}']",
+            ],
+        ),
         ("top_level_target", ["+_target_=builtins.open", f"+_args_={args}"]),
         ("scenario_target", ["+scenario._target_=builtins.open", f"+scenario._args_={args}"]),
     ]
@@ -176,8 +213,12 @@ def test_target_override_is_refused_and_nothing_runs(tmp_path, case):
 def test_hydra_callback_target_is_refused_and_nothing_runs(tmp_path):
     payload = tmp_path / "pwned"
     run_dir = tmp_path / "run"
-    proc = sim_cli(*TINY, "+hydra.callbacks.x._target_=builtins.open",
-                   f"+hydra.callbacks.x._args_=[{payload},w]", f"hydra.run.dir={run_dir}")
+    proc = sim_cli(
+        *TINY,
+        "+hydra.callbacks.x._target_=builtins.open",
+        f"+hydra.callbacks.x._args_=[{payload},w]",
+        f"hydra.run.dir={run_dir}",
+    )
     assert not payload.exists(), "a callable named on the command line was called"
     assert proc.returncode != 0
 
@@ -190,8 +231,14 @@ def test_python_api_refuses_setting_a_target_key():
     assert "_target_" in str(e.value)
 
 
-@pytest.mark.parametrize("ov", ["+interventions.ai_detection._target_=builtins.print",
-                                "+_target_=builtins.open", "+population.n_childre=5"])
+@pytest.mark.parametrize(
+    "ov",
+    [
+        "+interventions.ai_detection._target_=builtins.print",
+        "+_target_=builtins.open",
+        "+population.n_childre=5",
+    ],
+)
 def test_python_api_refuses_added_keys(ov):
     from sim.config import load_config
 
@@ -207,13 +254,20 @@ def test_target_keys_that_reach_a_config_are_ignored(tmp_path):
 
     payload = tmp_path / "pwned"
     try:
-        cfg = load_config([
-            "population.n_children=60", "population.n_adults=120", "days=2", "progress=off",
-            "population.offender_share=0.05", "interventions.ai_detection.enabled=true",
-            "+interventions.ai_detection._target_=builtins.open",
-            f"+interventions.ai_detection._args_=[{payload},w]",
-            "+_target_=builtins.open", f"+_args_=[{payload},w]",
-        ])
+        cfg = load_config(
+            [
+                "population.n_children=60",
+                "population.n_adults=120",
+                "days=2",
+                "progress=off",
+                "population.offender_share=0.05",
+                "interventions.ai_detection.enabled=true",
+                "+interventions.ai_detection._target_=builtins.open",
+                f"+interventions.ai_detection._args_=[{payload},w]",
+                "+_target_=builtins.open",
+                f"+_args_=[{payload},w]",
+            ]
+        )
     except Exception:  # noqa: BLE001 - refused: nothing can run
         assert not payload.exists()
         return
@@ -232,7 +286,7 @@ BAD_NAMES = ["../../x", "../../../../x", "a/b", ".hidden", "..", "x/../../y"]
 
 @pytest.mark.parametrize("name", BAD_NAMES)
 def test_scenario_name_that_could_leave_the_folder_is_refused(name):
-    from conftest import make_cfg
+    from helpers import make_cfg
 
     from sim.config import ConfigError
 
@@ -242,7 +296,7 @@ def test_scenario_name_that_could_leave_the_folder_is_refused(name):
 
 
 def test_ordinary_scenario_names_are_accepted():
-    from conftest import make_cfg
+    from helpers import make_cfg
 
     for name in ("baseline_2019", "my-variant.v2", "A1", "x" * 64):
         assert make_cfg([f"scenario.name={name}"]).scenario.name == name

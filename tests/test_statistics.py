@@ -29,7 +29,7 @@ import math
 
 import numpy as np
 import pytest
-from conftest import make_cfg, run_model
+from helpers import make_cfg, run_model
 
 from sim import kernels as K
 
@@ -39,10 +39,19 @@ SEEDS = (1, 2, 3, 4)
 SIGMAS = 4.0
 
 #: A world with many outreach contacts: 3,000 children, 150 offenders, 40 days.
-BUSY = ["population.n_children=3000", "population.n_adults=3000",
-        "population.offender_share=0.05", "days=40", "progress=off"]
-NEUTRAL_ACCEPT = ["grooming.literacy_accept_effect=0", "grooming.vulnerability_accept_effect=0",
-                  "grooming.accept_claimed_teen_multiplier=1", "grooming.literacy_block_effect=0"]
+BUSY = [
+    "population.n_children=3000",
+    "population.n_adults=3000",
+    "population.offender_share=0.05",
+    "days=40",
+    "progress=off",
+]
+NEUTRAL_ACCEPT = [
+    "grooming.literacy_accept_effect=0",
+    "grooming.vulnerability_accept_effect=0",
+    "grooming.accept_claimed_teen_multiplier=1",
+    "grooming.literacy_block_effect=0",
+]
 ACCEPT, BLOCK, REPORT = 0.4, 0.6, 0.3  # not the defaults: the config must be what drives them
 
 
@@ -53,7 +62,8 @@ def within(hits: int, n: int, p: float, what: str) -> None:
     est = hits / n
     assert abs(est - p) <= SIGMAS * se, (
         f"{what}: measured {est:.4f} from {n} trials, configured {p} "
-        f"(tolerance {SIGMAS} SE = {SIGMAS * se:.4f})")
+        f"(tolerance {SIGMAS} SE = {SIGMAS * se:.4f})"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -63,9 +73,16 @@ def outreach_contacts():
 
     frames = []
     for seed in SEEDS:
-        m = run_model([*BUSY, f"seed={seed}", *NEUTRAL_ACCEPT,
-                       f"grooming.accept_stranger={ACCEPT}", f"grooming.block_unwanted={BLOCK}",
-                       f"grooming.report_unwanted={REPORT}"])
+        m = run_model(
+            [
+                *BUSY,
+                f"seed={seed}",
+                *NEUTRAL_ACCEPT,
+                f"grooming.accept_stranger={ACCEPT}",
+                f"grooming.block_unwanted={BLOCK}",
+                f"grooming.report_unwanted={REPORT}",
+            ]
+        )
         r = m.relationships()
         frames.append(r[r["chan"].isin(OUTREACH)])
     return pd.concat(frames, ignore_index=True)
@@ -90,15 +107,21 @@ def test_declined_contacts_are_blocked_and_reported_as_configured(outreach_conta
 
 ADVANCE_FROM_TRUST = 0.25
 HAZARD = [
-    "grooming.accept_stranger=0.8", "grooming.advance_from_engaged=0.5",
+    "grooming.accept_stranger=0.8",
+    "grooming.advance_from_engaged=0.5",
     f"grooming.advance_from_trust={ADVANCE_FROM_TRUST}",
     "grooming.offender_interaction=1",  # an interaction every day: the advance draw always runs
-    "grooming.guardian_daily=0", "grooming.daily_block=0", "grooming.daily_report=0",
-    "grooming.abandon_daily=0", "grooming.sexual_request_block=0",  # no other exits
+    "grooming.guardian_daily=0",
+    "grooming.daily_block=0",
+    "grooming.daily_report=0",
+    "grooming.abandon_daily=0",
+    "grooming.sexual_request_block=0",  # no other exits
     "grooming.report_unwanted=0",  # no reports -> no reviews -> no bans ending relationships
     "grooming.jump=0",  # one stage per advance
-    "grooming.targeted_advance_multiplier=1", "grooming.scattergun_advance_multiplier=1",
-    "grooming.vulnerability_advance_effect=0", "grooming.literacy_advance_effect=0",
+    "grooming.targeted_advance_multiplier=1",
+    "grooming.scattergun_advance_multiplier=1",
+    "grooming.vulnerability_advance_effect=0",
+    "grooming.literacy_advance_effect=0",
 ]
 
 
@@ -170,6 +193,5 @@ def test_higher_literacy_less_exposure():
     # mattering. Later stages fall further (literacy also speeds blocking and slows advances;
     # measured 0.35-0.37 for sexual communication): bound 0.6.
     assert high["children_engaged"] <= 0.8 * low["children_engaged"], (low, high)
-    assert high["children_sexual_communication"] <= 0.6 * low["children_sexual_communication"], (
-        low, high)
+    assert high["children_sexual_communication"] <= 0.6 * low["children_sexual_communication"], (low, high)
     assert low["children_sexual_communication"] > 0

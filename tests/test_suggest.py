@@ -60,10 +60,16 @@ def scratch(n: int):
     """Candidate arrays for one user and a hash table of 2**hbits slots (at least 2n: every node
     fits). The table must come back all -1 after each call (it is reused without clearing)."""
     hbits = max(2, int(2 * n - 1).bit_length())
-    return dict(ht_key=np.full(1 << hbits, -1, np.int64), hbits=hbits,
-                ht_idx=np.zeros(1 << hbits, np.int64), ht_used=np.zeros(n, np.int64),
-                cnt=np.zeros(n), aa=np.zeros(n), book=np.zeros(n, np.uint8),
-                cand=np.zeros(n, np.int64))
+    return dict(
+        ht_key=np.full(1 << hbits, -1, np.int64),
+        hbits=hbits,
+        ht_idx=np.zeros(1 << hbits, np.int64),
+        ht_used=np.zeros(n, np.int64),
+        cnt=np.zeros(n),
+        aa=np.zeros(n),
+        book=np.zeros(n, np.uint8),
+        cand=np.zeros(n, np.int64),
+    )
 
 
 def call(KM, name: str, **kw):
@@ -78,14 +84,32 @@ def fof(KM, ts, u, p, sc, contact_book=0.0, acct=None, suggestible=None, banned=
     suggestible = np.ones(n, bool) if suggestible is None else suggestible
     banned = np.zeros(n, bool) if banned is None else banned
     elig = acct[:, p] & suggestible & ~banned
-    nc = call(KM, "fof_candidates", u=u, p=p, contact_book=contact_book, start=ts.start,
-              deg=ts.deg, nbr=ts.nbr, emask=ts.emask, echan=ts.echan, pdeg=ts.pdeg, elig=elig,
-              ht_key=sc["ht_key"], hbits=sc["hbits"], ht_idx=sc["ht_idx"],
-              ht_used=sc["ht_used"], cand=sc["cand"], cnt=sc["cnt"], aa=sc["aa"],
-              book=sc["book"])
+    nc = call(
+        KM,
+        "fof_candidates",
+        u=u,
+        p=p,
+        contact_book=contact_book,
+        start=ts.start,
+        deg=ts.deg,
+        nbr=ts.nbr,
+        emask=ts.emask,
+        echan=ts.echan,
+        pdeg=ts.pdeg,
+        elig=elig,
+        ht_key=sc["ht_key"],
+        hbits=sc["hbits"],
+        ht_idx=sc["ht_idx"],
+        ht_used=sc["ht_used"],
+        cand=sc["cand"],
+        cnt=sc["cnt"],
+        aa=sc["aa"],
+        book=sc["book"],
+    )
     assert (sc["ht_key"] == -1).all()  # the table is left empty for the next user
-    bound = call(KM, "fof_bound", u=u, p=p, start=ts.start, deg=ts.deg, nbr=ts.nbr,
-                 emask=ts.emask, pdeg=ts.pdeg)
+    bound = call(
+        KM, "fof_bound", u=u, p=p, start=ts.start, deg=ts.deg, nbr=ts.nbr, emask=ts.emask, pdeg=ts.pdeg
+    )
     assert nc <= bound
     return [int(w) for w in sc["cand"][:nc]]
 
@@ -104,8 +128,20 @@ def test_score_pair_equals_networkx(KM, rule, graph):
     n = G.number_of_nodes()
     for u in range(n):
         for v in range(u + 1, n):  # every pair, tied or not
-            got = call(KM, "score_pair", rule=r, start=ts.start, deg=ts.deg, nbr=ts.nbr,
-                       emask=ts.emask, pbit=np.uint8(1), pdeg=ts.pdeg, p=0, u=u, v=v)
+            got = call(
+                KM,
+                "score_pair",
+                rule=r,
+                start=ts.start,
+                deg=ts.deg,
+                nbr=ts.nbr,
+                emask=ts.emask,
+                pbit=np.uint8(1),
+                pdeg=ts.pdeg,
+                p=0,
+                u=u,
+                v=v,
+            )
             assert got == pytest.approx(nx_score(rule, G, u, v), rel=REL, abs=0), (u, v)
 
 
@@ -121,8 +157,17 @@ def test_candidates_are_friends_of_friends_with_networkx_scores(KM, graph):
         assert set(cands) == distance_two(G, u)
         for i, w in enumerate(cands):
             for rule in RULES:
-                got = call(KM, "candidate_score", rule=RULES.index(rule), u=u, w=w, p=0,
-                           cnt_w=sc["cnt"][i], aa_w=sc["aa"][i], pdeg=ts.pdeg)
+                got = call(
+                    KM,
+                    "candidate_score",
+                    rule=RULES.index(rule),
+                    u=u,
+                    w=w,
+                    p=0,
+                    cnt_w=sc["cnt"][i],
+                    aa_w=sc["aa"][i],
+                    pdeg=ts.pdeg,
+                )
                 assert got == pytest.approx(nx_score(rule, G, u, w), rel=REL, abs=0), (rule, u, w)
 
 
@@ -142,9 +187,20 @@ def test_scores_count_only_ties_on_the_platform(KM):
         for u in range(n):
             for rule in RULES:
                 for v in range(u + 1, n, 3):
-                    got = call(KM, "score_pair", rule=RULES.index(rule), start=ts.start,
-                               deg=ts.deg, nbr=ts.nbr, emask=ts.emask, pbit=np.uint8(1 << p),
-                               pdeg=ts.pdeg, p=p, u=u, v=v)
+                    got = call(
+                        KM,
+                        "score_pair",
+                        rule=RULES.index(rule),
+                        start=ts.start,
+                        deg=ts.deg,
+                        nbr=ts.nbr,
+                        emask=ts.emask,
+                        pbit=np.uint8(1 << p),
+                        pdeg=ts.pdeg,
+                        p=p,
+                        u=u,
+                        v=v,
+                    )
                     assert got == pytest.approx(nx_score(rule, Gp, u, v), rel=REL, abs=0)
             cands = fof(KM, ts, u, p, sc)
             assert set(cands) == distance_two(Gp, u)
@@ -163,8 +219,7 @@ def test_candidates_exclude_banned_unsuggestible_and_accountless(KM):
     allowed = {w for w in range(n) if acct[w, 0] and suggestible[w] and not banned[w]}
     sc = scratch(n)
     for u in range(n):
-        cands = fof(KM, ts, u, 0, sc, acct=acct, suggestible=suggestible,
-                    banned=banned)
+        cands = fof(KM, ts, u, 0, sc, acct=acct, suggestible=suggestible, banned=banned)
         # excluded people are never suggested, but still connect u to their friends
         assert set(cands) == distance_two(G, u) & allowed
         for i, w in enumerate(cands):
@@ -184,8 +239,7 @@ def test_contact_book_adds_live_ties_not_on_the_platform(KM):
     G0 = nx.Graph()
     G0.add_nodes_from(range(n))
     G0.add_edges_from(e for e, m in zip(G.edges(), masks) if m & 1)
-    live = {frozenset(e) for e, m, c in zip(G.edges(), masks, chans)
-            if m != 0 or c == K.CH_SCHOOL}
+    live = {frozenset(e) for e, m, c in zip(G.edges(), masks, chans) if m != 0 or c == K.CH_SCHOOL}
     sc = scratch(n)
     n_book = 0
     for u in range(n):

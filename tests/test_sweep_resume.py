@@ -34,8 +34,16 @@ import yaml
 from sim.results import RUN_FILES, is_complete
 
 PROJECT = Path(__file__).resolve().parent.parent
-SWEEP = ["-m", "seed=1,2,3,4", "population.n_children=300", "population.n_adults=600", "days=60",
-         "hydra/launcher=basic", "progress=off", "print_summary=false"]
+SWEEP = [
+    "-m",
+    "seed=1,2,3,4",
+    "population.n_children=300",
+    "population.n_adults=600",
+    "days=60",
+    "hydra/launcher=basic",
+    "progress=off",
+    "print_summary=false",
+]
 JOBS = [f"{i}_baseline_2019_seed{i + 1}" for i in range(4)]
 
 
@@ -46,15 +54,27 @@ def env() -> dict[str, str]:
 
 
 def sim_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "sim", *args], cwd=PROJECT, capture_output=True,
-                          text=True, timeout=timeout, env=env())
+    return subprocess.run(
+        [sys.executable, "-m", "sim", *args],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env(),
+    )
 
 
 def start(*args: str) -> subprocess.Popen:
     """Start ``python -m sim`` in its own process group (so the whole group can be killed)."""
-    return subprocess.Popen([sys.executable, "-m", "sim", *args], cwd=PROJECT, env=env(),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "sim", *args],
+        cwd=PROJECT,
+        env=env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
 
 
 def wait_for(cond, proc: subprocess.Popen, timeout: float = 120.0, what: str = "") -> None:
@@ -75,9 +95,11 @@ def partials(sweep: Path, job: str) -> list[Path]:
 
 def first_done_second_writing(sweep: Path):
     """True once job 0 is complete and job 1 is writing its files (its partial folder exists)."""
+
     def cond():
         j0 = sweep / JOBS[0]
         return j0.is_dir() and is_complete(j0) and bool(partials(sweep, JOBS[1]))
+
     return cond
 
 
@@ -91,7 +113,8 @@ def assert_nothing_looks_complete_unless_it_is(sweep: Path) -> dict[str, str]:
         if p.name.startswith("."):
             assert ".partial-" in p.name, p
             assert p.name.lstrip(".").split(".partial-")[0] not in {
-                q.name for q in sweep.iterdir() if is_complete(q)}, p
+                q.name for q in sweep.iterdir() if is_complete(q)
+            }, p
             state[p.name] = "partial"
             continue
         if is_complete(p):
@@ -106,8 +129,7 @@ def assert_nothing_looks_complete_unless_it_is(sweep: Path) -> dict[str, str]:
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
-    return {str(f.relative_to(folder)): f.read_bytes() for f in sorted(folder.rglob("*"))
-            if f.is_file()}
+    return {str(f.relative_to(folder)): f.read_bytes() for f in sorted(folder.rglob("*")) if f.is_file()}
 
 
 @pytest.fixture(scope="module")
@@ -123,8 +145,14 @@ def killed_and_resumed(tmp_path_factory):
     shutil.copytree(sweep, killed_copy)
     done_before = {name: snapshot(sweep / name) for name, s in state.items() if s == "complete"}
     resumed = sim_cli(*SWEEP, f"hydra.sweep.dir={sweep}", "resume=true")
-    return {"sweep": sweep, "state": state, "killed_copy": killed_copy, "proc": proc,
-            "done_before": done_before, "resumed": resumed}
+    return {
+        "sweep": sweep,
+        "state": state,
+        "killed_copy": killed_copy,
+        "proc": proc,
+        "done_before": done_before,
+        "resumed": resumed,
+    }
 
 
 def test_killed_sweep_leaves_no_folder_that_looks_complete(killed_and_resumed):
@@ -157,13 +185,14 @@ def test_resume_skips_finished_jobs_and_completes_the_rest(killed_and_resumed):
 
 def test_resumed_job_equals_an_uninterrupted_run(killed_and_resumed):
     """The job that was killed and run again gives what a clean run gives (same bytes)."""
-    from conftest import run_model
+    from helpers import run_model
 
     from sim.results import summary_json, timeseries_csv
 
     sweep = killed_and_resumed["sweep"]
-    m = run_model(["seed=2", "population.n_children=300", "population.n_adults=600", "days=60",
-                   "progress=off"])
+    m = run_model(
+        ["seed=2", "population.n_children=300", "population.n_adults=600", "days=60", "progress=off"]
+    )
     assert (sweep / JOBS[1] / "summary.json").read_text() == summary_json(m)
     assert (sweep / JOBS[1] / "timeseries.csv").read_text() == timeseries_csv(m)
 
@@ -171,8 +200,9 @@ def test_resumed_job_equals_an_uninterrupted_run(killed_and_resumed):
 def test_resume_with_a_different_config_is_refused(killed_and_resumed):
     sweep = killed_and_resumed["sweep"]
     before = {j: snapshot(sweep / j) for j in JOBS}
-    r = sim_cli(*[a if a != "days=60" else "days=61" for a in SWEEP], f"hydra.sweep.dir={sweep}",
-                "resume=true")
+    r = sim_cli(
+        *[a if a != "days=60" else "days=61" for a in SWEEP], f"hydra.sweep.dir={sweep}", "resume=true"
+    )
     assert r.returncode == 2, r.stderr
     assert "Traceback" not in r.stderr + r.stdout
     err = [ln for ln in r.stderr.splitlines() if ln.startswith("error:")]
@@ -208,9 +238,18 @@ def test_sigterm_while_writing_removes_the_job_being_written(tmp_path):
 
 def test_sigterm_after_the_jobs_exits_cleanly(tmp_path):
     sweep = tmp_path / "sw"
-    proc = start("-m", "scenario=baseline_2019,education", "seed=1", "report=true",
-                 "population.n_children=150", "population.n_adults=300", "days=5", "progress=off",
-                 "print_summary=false", f"hydra.sweep.dir={sweep}")
+    proc = start(
+        "-m",
+        "scenario=baseline_2019,education",
+        "seed=1",
+        "report=true",
+        "population.n_children=150",
+        "population.n_adults=300",
+        "days=5",
+        "progress=off",
+        "print_summary=false",
+        f"hydra.sweep.dir={sweep}",
+    )
     for line in proc.stdout:  # the launcher prints this once every job has finished
         if "all jobs finished" in line:
             os.killpg(proc.pid, signal.SIGTERM)
@@ -223,6 +262,7 @@ def test_sigterm_after_the_jobs_exits_cleanly(tmp_path):
 # ------------------------------------------------------------------------------------------
 # Reports over resumed / killed sweeps
 # ------------------------------------------------------------------------------------------
+
 
 def as_scenario(src: Path, dst: Path, scenario: str) -> None:
     """Copy run folder ``src`` to ``dst`` as if it had been run with another scenario name."""
@@ -276,8 +316,7 @@ def test_report_lists_the_leftovers_of_a_killed_sweep(killed_and_resumed, tmp_pa
     killed = tmp_path / "killed"
     shutil.copytree(killed_and_resumed["killed_copy"], killed)
     as_scenario(killed / JOBS[0], killed / "9_other_seed1", "other")
-    leftovers = [p.name for p in killed.iterdir()
-                 if p.is_dir() and not is_complete(p)]
+    leftovers = [p.name for p in killed.iterdir() if p.is_dir() and not is_complete(p)]
     assert leftovers
     md = build_report(killed, quiet=True).read_text()
     for name in leftovers:

@@ -38,8 +38,7 @@ def run(quick: bool = False, python_days: int | None = None) -> dict:
     # -- Numba, the full 30-day config (repeats: cheap) ------------------------------------
     nb = []
     for i in range(3):
-        r = run_child([str(HERE / "worker.py"), "--days", str(DAYS), "--",
-                       *base_overrides(AGENTS, DAYS)])
+        r = run_child([str(HERE / "worker.py"), "--days", str(DAYS), "--", *base_overrides(AGENTS, DAYS)])
         if r.get("returncode") != 0:
             raise RuntimeError(r.get("error"))
         nb.append(r)
@@ -62,9 +61,19 @@ def run(quick: bool = False, python_days: int | None = None) -> dict:
     res = {}
     for backend in ("python", "numba"):
         log(f"baselines: backend={backend} 100k x {python_days} days (writing a run folder)")
-        r = run_child([str(HERE / "worker.py"), "--days", str(python_days), "--write",
-                       str(ident_dir / backend), "--hash", "--",
-                       *base_overrides(AGENTS, python_days, backend=backend)], timeout=7200)
+        r = run_child(
+            [
+                str(HERE / "worker.py"),
+                "--days",
+                str(python_days),
+                "--write",
+                str(ident_dir / backend),
+                "--hash",
+                "--",
+                *base_overrides(AGENTS, python_days, backend=backend),
+            ],
+            timeout=7200,
+        )
         if r.get("returncode") != 0:
             raise RuntimeError(r.get("error"))
         res[backend] = r
@@ -72,14 +81,19 @@ def run(quick: bool = False, python_days: int | None = None) -> dict:
     files = {}
     for f in ("timeseries.csv", "summary.json"):
         a, b = ident_dir / "python" / f, ident_dir / "numba" / f
-        files[f] = {"identical": filecmp.cmp(a, b, shallow=False), "sha256_python": _sha(a),
-                    "sha256_numba": _sha(b)}
+        files[f] = {
+            "identical": filecmp.cmp(a, b, shallow=False),
+            "sha256_python": _sha(a),
+            "sha256_numba": _sha(b),
+        }
     py_spad = res["python"]["seconds_per_agent_day"]
     nb_same = res["numba"]["seconds_per_agent_day"]
     out["python_backend"] = {
         "days_measured": python_days,
-        "note": (f"the pure-Python backend ran {python_days} days (not {DAYS}); its cost is "
-                 "compared per agent-day with the Numba backend's 30-day run"),
+        "note": (
+            f"the pure-Python backend ran {python_days} days (not {DAYS}); its cost is "
+            "compared per agent-day with the Numba backend's 30-day run"
+        ),
         "run_seconds": res["python"]["run_seconds"],
         "seconds_per_agent_day": py_spad,
         "contact_kernel_seconds_per_day": res["python"]["profile_day"].get("kernel:contact_step"),
@@ -92,33 +106,39 @@ def run(quick: bool = False, python_days: int | None = None) -> dict:
         "run_folders": str(ident_dir.relative_to(HERE.parent.parent)),
         "extrapolated_30_day_seconds": py_spad * AGENTS * DAYS,
     }
-    out["python_backend"]["met"] = (out["python_backend"]["speedup_vs_numba_30d"] >= 50
-                                    and out["python_backend"]["byte_identical"])
+    out["python_backend"]["met"] = (
+        out["python_backend"]["speedup_vs_numba_30d"] >= 50 and out["python_backend"]["byte_identical"]
+    )
 
     # -- idiomatic Mesa ---------------------------------------------------------------------
     mesa_days = 3 if quick else 4
     log(f"baselines: idiomatic Mesa contact step, 100k agents x {mesa_days} days")
-    r = run_child([str(HERE / "mesa_baseline.py"), "--agents", str(AGENTS), "--days",
-                   str(mesa_days)], timeout=3600)
+    r = run_child(
+        [str(HERE / "mesa_baseline.py"), "--agents", str(AGENTS), "--days", str(mesa_days)], timeout=3600
+    )
     if r.get("returncode") != 0:
         raise RuntimeError(r.get("error"))
     m_spad = r["seconds_per_day"] / r["agents"]
     out["mesa"] = {
         **{k: v for k, v in r.items() if k != "error"},
         "seconds_per_agent_day": m_spad,
-        "note": ("Mesa runs only the benign contact step (one draw per tie); the simulator's "
-                 "figure is its whole day. Median of days 2..N (day 1 builds Mesa's cached "
-                 "neighbourhoods)."),
+        "note": (
+            "Mesa runs only the benign contact step (one draw per tie); the simulator's "
+            "figure is its whole day. Median of days 2..N (day 1 builds Mesa's cached "
+            "neighbourhoods)."
+        ),
         "speedup_full_model_vs_mesa_contact_step": m_spad / nb_spad,
         "speedup_contact_kernel_vs_mesa_contact_step": r["seconds_per_day"] / nb_contact,
     }
     # the target: the same daily contact step, simulator vs idiomatic Mesa
     out["mesa"]["met"] = out["mesa"]["speedup_contact_kernel_vs_mesa_contact_step"] >= 100
     out["mesa"]["met_whole_day"] = out["mesa"]["speedup_full_model_vs_mesa_contact_step"] >= 100
-    log(f"baselines: python x{out['python_backend']['speedup_vs_numba_30d']:.0f} "
+    log(
+        f"baselines: python x{out['python_backend']['speedup_vs_numba_30d']:.0f} "
         f"(identical: {out['python_backend']['byte_identical']}), mesa "
         f"x{out['mesa']['speedup_full_model_vs_mesa_contact_step']:.0f} (full model), "
-        f"x{out['mesa']['speedup_contact_kernel_vs_mesa_contact_step']:.0f} (contact kernel)")
+        f"x{out['mesa']['speedup_contact_kernel_vs_mesa_contact_step']:.0f} (contact kernel)"
+    )
     return out
 
 

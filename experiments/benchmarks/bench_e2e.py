@@ -23,8 +23,19 @@ def run(agents: int = 1_000_000, days: int = 365, threads: int = 1, dense: bool 
     try:
         ov = base_overrides(agents, days, threads, dense)
         log(f"end to end: {agents:,} agents x {days} days, threads={threads}, dense={dense}")
-        r = run_child([str(HERE / "worker.py"), "--days", str(days), "--write", str(tmp / "run"),
-                       "--figures", "--", *ov], timeout=7200)
+        r = run_child(
+            [
+                str(HERE / "worker.py"),
+                "--days",
+                str(days),
+                "--write",
+                str(tmp / "run"),
+                "--figures",
+                "--",
+                *ov,
+            ],
+            timeout=7200,
+        )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     if r.get("returncode") != 0:
@@ -58,9 +69,11 @@ def run(agents: int = 1_000_000, days: int = 365, threads: int = 1, dense: bool 
         },
         "worker": r,
     }
-    log(f"end to end: build {r['init_seconds']:.1f} s + run {r['run_seconds']:.1f} s + write "
+    log(
+        f"end to end: build {r['init_seconds']:.1f} s + run {r['run_seconds']:.1f} s + write "
         f"{r['write_seconds']:.1f} s = {total:.1f} s; loop {loop / 1e6:.2f} M agent-days/s; "
-        f"peak {r['peak_rss_mb']:.0f} MB")
+        f"peak {r['peak_rss_mb']:.0f} MB"
+    )
     return out
 
 

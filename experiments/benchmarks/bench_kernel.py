@@ -123,10 +123,22 @@ class _Hook:
             row = {"day": int(day), "ties": ts.n_ties}
             runs = [
                 ("ref", lambda: ref_sweep(seed, day, ts.start, ts.deg, ts.nbr, p_mean, self._n)),
-                ("ref_full", lambda: ref_sweep_full(seed, day, ts.start, ts.deg, ts.nbr, ts.emask,
-                                                    ts.echan, ts.erel, m.interact_p, self._n)),
-                ("ref_serial", lambda: ref_sweep_serial_plain(seed, day, ts.start, ts.deg,
-                                                              ts.nbr, p_mean)),
+                (
+                    "ref_full",
+                    lambda: ref_sweep_full(
+                        seed,
+                        day,
+                        ts.start,
+                        ts.deg,
+                        ts.nbr,
+                        ts.emask,
+                        ts.echan,
+                        ts.erel,
+                        m.interact_p,
+                        self._n,
+                    ),
+                ),
+                ("ref_serial", lambda: ref_sweep_serial_plain(seed, day, ts.start, ts.deg, ts.nbr, p_mean)),
             ]
             # rotate the order day by day so that no variant always runs first
             k = len(self.rows) % len(runs)
@@ -164,8 +176,7 @@ def main(argv=None):
     # warm-up: one model day (loads the kernel cache) and one call of each variant
     m.step()
     ref_sweep(m.seed, 0, ts.start, ts.deg, ts.nbr, 0.5, N_CHUNKS)
-    ref_sweep_full(m.seed, 0, ts.start, ts.deg, ts.nbr, ts.emask, ts.echan, ts.erel, m.interact_p,
-                   N_CHUNKS)
+    ref_sweep_full(m.seed, 0, ts.start, ts.deg, ts.nbr, ts.emask, ts.echan, ts.erel, m.interact_p, N_CHUNKS)
     ref_sweep_serial_plain(m.seed, 0, ts.start, ts.deg, ts.nbr, 0.5)
     hook.active = True
     for _ in range(a.days):

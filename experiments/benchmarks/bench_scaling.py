@@ -28,20 +28,35 @@ def repeats_for(n: int, quick: bool) -> int:
     return 1
 
 
-def measure(n: int, days: int, repeats: int, threads: int = 1, dense: bool = False,
-            extra: list[str] | None = None, timeout: float | None = None) -> dict:
+def measure(
+    n: int,
+    days: int,
+    repeats: int,
+    threads: int = 1,
+    dense: bool = False,
+    extra: list[str] | None = None,
+    timeout: float | None = None,
+) -> dict:
     runs = []
     for i in range(repeats):
-        args = [str(HERE / "worker.py"), "--days", str(days), "--",
-                *base_overrides(n, days, threads, dense), *(extra or [])]
+        args = [
+            str(HERE / "worker.py"),
+            "--days",
+            str(days),
+            "--",
+            *base_overrides(n, days, threads, dense),
+            *(extra or []),
+        ]
         r = run_child(args, timeout=timeout)
         runs.append(r)
         if r.get("returncode") != 0:
             log(f"  n={n:,} run {i + 1} FAILED: {r.get('error', '')[-400:]}")
             break
-        log(f"  n={n:,} run {i + 1}/{repeats}: steady {r['steady_day_seconds']:.4f} s/day, "
+        log(
+            f"  n={n:,} run {i + 1}/{repeats}: steady {r['steady_day_seconds']:.4f} s/day, "
             f"{r['steady_agent_days_per_second'] / 1e6:.2f} M agent-days/s, "
-            f"build {r['init_seconds']:.1f} s, peak {r['peak_rss_mb']:.0f} MB")
+            f"build {r['init_seconds']:.1f} s, peak {r['peak_rss_mb']:.0f} MB"
+        )
     ok = [r for r in runs if r.get("returncode") == 0]
     if not ok:
         return {"agents": n, "failed": True, "runs": runs}
@@ -73,7 +88,7 @@ def run(quick: bool = False, days: int = 30) -> dict:
         rows.append(measure(n, days, repeats_for(n, quick)))
     ok = [r for r in rows if not r.get("failed")]
     spad = [r["seconds_per_agent_day"] for r in ok]
-    mb_per_agent = [r["peak_rss_mb"] * 1024 ** 2 / r["agents"] for r in ok]
+    mb_per_agent = [r["peak_rss_mb"] * 1024**2 / r["agents"] for r in ok]
     # memory linearity: fit peak = a + b * agents on the sizes >= 100k (fixed interpreter
     # overhead dominates small sizes) and report the largest relative residual
     big = [r for r in ok if r["agents"] >= 100_000]
@@ -84,8 +99,11 @@ def run(quick: bool = False, days: int = 30) -> dict:
         x = np.array([r["agents"] for r in big], float)
         y = np.array([r["peak_rss_mb"] for r in big], float)
         b, a = np.polyfit(x, y, 1)
-        lin = {"intercept_mb": round(float(a), 1), "bytes_per_agent": round(float(b) * 1024 ** 2, 1),
-               "max_relative_residual": round(float(np.max(np.abs(a + b * x - y) / y)), 4)}
+        lin = {
+            "intercept_mb": round(float(a), 1),
+            "bytes_per_agent": round(float(b) * 1024**2, 1),
+            "max_relative_residual": round(float(np.max(np.abs(a + b * x - y) / y)), 4),
+        }
     return {
         "days": days,
         "network": "default (conf/network/default.yaml)",

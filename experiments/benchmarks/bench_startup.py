@@ -22,14 +22,24 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import HERE, PROJECT, PY, log, median  # noqa: E402
 
-ARGS = ["population.n_children=1000", "population.n_adults=2000", "days=5", "progress=off",
-        "print_summary=false"]
+ARGS = [
+    "population.n_children=1000",
+    "population.n_adults=2000",
+    "days=5",
+    "progress=off",
+    "print_summary=false",
+]
 
 
 def one(run_dir: Path) -> dict:
     t0 = time.time()
-    r = subprocess.run([PY, str(HERE / "startup_probe.py"), *ARGS, f"hydra.run.dir={run_dir}"],
-                       cwd=PROJECT, capture_output=True, text=True, timeout=300)
+    r = subprocess.run(
+        [PY, str(HERE / "startup_probe.py"), *ARGS, f"hydra.run.dir={run_dir}"],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     t_end = time.time()
     out = {"returncode": r.returncode, "exit_seconds": round(t_end - t0, 3)}
     for line in r.stdout.splitlines():

@@ -13,9 +13,16 @@ import time
 
 from sim.model import GroomingModel
 
-OVERRIDES = ["population.n_children=333334", "population.n_adults=666666", "days=365",
-             "mesa_agents=off", "progress=off", "network.adult_friends_mean=16",
-             "network.class_friends_mean=10", "network.year_friends_mean=4"]
+OVERRIDES = [
+    "population.n_children=333334",
+    "population.n_adults=666666",
+    "days=365",
+    "mesa_agents=off",
+    "progress=off",
+    "network.adult_friends_mean=16",
+    "network.class_friends_mean=10",
+    "network.year_friends_mean=4",
+]
 
 
 def main(extra: list[str]) -> None:
@@ -32,6 +39,7 @@ def main(extra: list[str]) -> None:
             t0 = time.perf_counter()
             originals[name](*a)
             spent[name] += time.perf_counter() - t0
+
         return call
 
     for name in spent:
@@ -43,9 +51,11 @@ def main(extra: list[str]) -> None:
     finally:
         for name, fn in originals.items():
             setattr(K, name, fn)
-    print(f"1M agents (dense), threads={m.threads}: build {build:.1f} s, {m.ties.n_ties:,} ties; "
-          f"days 2-11: {total / 10:.3f} s/day (contact step {spent['contact_step'] / 10:.3f}, "
-          f"suggestions {spent['suggest'] / 10:.3f}); {1e6 * 10 / total / 1e6:.2f} M agent-days/s")
+    print(
+        f"1M agents (dense), threads={m.threads}: build {build:.1f} s, {m.ties.n_ties:,} ties; "
+        f"days 2-11: {total / 10:.3f} s/day (contact step {spent['contact_step'] / 10:.3f}, "
+        f"suggestions {spent['suggest'] / 10:.3f}); {1e6 * 10 / total / 1e6:.2f} M agent-days/s"
+    )
 
 
 if __name__ == "__main__":

@@ -41,16 +41,29 @@ def kernel_section(quick: bool) -> dict:
     out = {"agents": agents, "dense": True, "days_measured": days}
     for t in (1, 2):
         log(f"kernel: {agents:,} agents (dense), threads={t}, {days} days")
-        r = run_child([str(HERE / "bench_kernel.py"), "--agents", str(agents), "--dense",
-                       "--threads", str(t), "--days", str(days)], timeout=3600)
+        r = run_child(
+            [
+                str(HERE / "bench_kernel.py"),
+                "--agents",
+                str(agents),
+                "--dense",
+                "--threads",
+                str(t),
+                "--days",
+                str(days),
+            ],
+            timeout=3600,
+        )
         if r.get("returncode") != 0:
             log(f"kernel FAILED: {r.get('error', '')[-600:]}")
             out[f"threads_{t}"] = {"failed": True, "error": r.get("error")}
             continue
         out[f"threads_{t}"] = r
-        log(f"  kernel {r['kernel_ties_per_second'] / 1e6:.0f} M ties/s, reference "
+        log(
+            f"  kernel {r['kernel_ties_per_second'] / 1e6:.0f} M ties/s, reference "
             f"{r['reference_ties_per_second'] / 1e6:.0f} M ties/s, ratio "
-            f"{r['ratio_kernel_to_reference']:.2f}")
+            f"{r['ratio_kernel_to_reference']:.2f}"
+        )
     r1 = out.get("threads_1", {})
     if not r1.get("failed"):
         out["ratio_threads_1"] = r1["ratio_kernel_to_reference"]
@@ -74,30 +87,52 @@ def scaling_plot(results: dict, path: Path) -> None:
         return
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4.2))
     x = [r["agents"] for r in rows]
-    a1.plot(x, [r["seconds_per_agent_day"] * 1e9 for r in rows], "o-",
-            label=f"default network, {sc.get('days')} days, 1 thread")
+    a1.plot(
+        x,
+        [r["seconds_per_agent_day"] * 1e9 for r in rows],
+        "o-",
+        label=f"default network, {sc.get('days')} days, 1 thread",
+    )
     a2.plot(x, [r["peak_rss_mb"] for r in rows], "o-", label="default network (peak RSS)")
     big = results.get("big", {})
     if big and not big.get("failed") and big.get("seconds_per_agent_day"):
-        a1.plot([big["agents"]], [big["seconds_per_agent_day"] * 1e9], "s", color="C3",
-                label=f"{big['agents'] / 1e6:.0f}M agents, {big['days']} days")
-        a2.plot([big["agents"]], [big["peak_rss_mb"]], "s", color="C3",
-                label=f"{big['agents'] / 1e6:.0f}M agents (peak in build)")
+        a1.plot(
+            [big["agents"]],
+            [big["seconds_per_agent_day"] * 1e9],
+            "s",
+            color="C3",
+            label=f"{big['agents'] / 1e6:.0f}M agents, {big['days']} days",
+        )
+        a2.plot(
+            [big["agents"]],
+            [big["peak_rss_mb"]],
+            "s",
+            color="C3",
+            label=f"{big['agents'] / 1e6:.0f}M agents (peak in build)",
+        )
     e2e = results.get("e2e", {})
     if e2e and not e2e.get("failed") and e2e.get("daily_loop_agent_days_per_second"):
-        a1.plot([e2e["agents"]], [1e9 / e2e["daily_loop_agent_days_per_second"]], "^",
-                color="C2", label=f"dense network, {e2e['days']} days (end to end)")
-        a2.plot([e2e["agents"]], [e2e["peak_rss_mb"]], "^", color="C2",
-                label="dense network, end to end")
+        a1.plot(
+            [e2e["agents"]],
+            [1e9 / e2e["daily_loop_agent_days_per_second"]],
+            "^",
+            color="C2",
+            label=f"dense network, {e2e['days']} days (end to end)",
+        )
+        a2.plot([e2e["agents"]], [e2e["peak_rss_mb"]], "^", color="C2", label="dense network, end to end")
     lin = sc.get("memory_linear_fit")
     if lin:
         import numpy as np
 
         xs = np.geomspace(x[0], max(x[-1], big.get("agents") or 0), 50)
-        a2.plot(xs, lin["intercept_mb"] + lin["bytes_per_agent"] * xs / 1024 ** 2, "--",
-                color="grey", lw=1,
-                label=f"linear fit (>=100k): {lin['intercept_mb']:.0f} MB + "
-                      f"{lin['bytes_per_agent']:.0f} B/agent")
+        a2.plot(
+            xs,
+            lin["intercept_mb"] + lin["bytes_per_agent"] * xs / 1024**2,
+            "--",
+            color="grey",
+            lw=1,
+            label=f"linear fit (>=100k): {lin['intercept_mb']:.0f} MB + {lin['bytes_per_agent']:.0f} B/agent",
+        )
     a1.axhline(100, color="grey", ls=":", lw=1)
     a1.text(x[0], 105, "target: 10M agent-days/s (100 ns)", fontsize=8, color="grey")
     a1.set_xscale("log")
@@ -116,8 +151,11 @@ def scaling_plot(results: dict, path: Path) -> None:
     a2.legend(fontsize=8)
     for a in (a1, a2):
         a.grid(True, which="both", alpha=0.3)
-    fig.suptitle(f"groomsim benchmarks ({results['meta'].get('machine', {}).get('cpu', '')}, "
-                 f"{results['meta'].get('machine', {}).get('cpus')} CPUs)", fontsize=9)
+    fig.suptitle(
+        f"groomsim benchmarks ({results['meta'].get('machine', {}).get('cpu', '')}, "
+        f"{results['meta'].get('machine', {}).get('cpus')} CPUs)",
+        fontsize=9,
+    )
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
@@ -144,7 +182,7 @@ def rederive_peaks(res: dict) -> None:
             row["peak_rss_mb"] = median(r["peak_rss_mb"] for r in ok)
     rows = [r for r in sc.get("sizes", []) if not r.get("failed")]
     if rows:
-        sc["peak_bytes_per_agent"] = [r["peak_rss_mb"] * 1024 ** 2 / r["agents"] for r in rows]
+        sc["peak_bytes_per_agent"] = [r["peak_rss_mb"] * 1024**2 / r["agents"] for r in rows]
         big = [r for r in rows if r["agents"] >= 100_000]
         if len(big) >= 2:
             import numpy as np
@@ -153,8 +191,10 @@ def rederive_peaks(res: dict) -> None:
             y = np.array([r["peak_rss_mb"] for r in big], float)
             b, a = np.polyfit(x, y, 1)
             sc["memory_linear_fit"] = {
-                "intercept_mb": round(float(a), 1), "bytes_per_agent": round(float(b) * 1024 ** 2, 1),
-                "max_relative_residual": round(float(np.max(np.abs(a + b * x - y) / y)), 4)}
+                "intercept_mb": round(float(a), 1),
+                "bytes_per_agent": round(float(b) * 1024**2, 1),
+                "max_relative_residual": round(float(np.max(np.abs(a + b * x - y) / y)), 4),
+            }
     b = res.get("big", {})
     for r in b.get("runs", []):
         _fix_peak(r)
@@ -178,72 +218,120 @@ def targets_table(res: dict) -> list[dict]:
     rows = []
 
     def add(name, value, target, met, note=""):
-        rows.append({"target": name, "measured": value, "required": target, "met": met,
-                     "note": note})
+        rows.append({"target": name, "measured": value, "required": target, "met": met, "note": note})
 
     k = res.get("kernel", {})
     if "ratio_threads_1" in k:
         r1 = k["threads_1"]
-        add("contact kernel / reference sweep (1 thread)", round(k["ratio_threads_1"], 3), ">= 0.5",
-            k["met"], f"{r1['kernel_ties_per_second'] / 1e6:.0f} vs "
-                      f"{r1['reference_ties_per_second'] / 1e6:.0f} M ties/s")
+        add(
+            "contact kernel / reference sweep (1 thread)",
+            round(k["ratio_threads_1"], 3),
+            ">= 0.5",
+            k["met"],
+            f"{r1['kernel_ties_per_second'] / 1e6:.0f} vs "
+            f"{r1['reference_ties_per_second'] / 1e6:.0f} M ties/s",
+        )
     if "ratio_threads_2" in k:
         r2 = k["threads_2"]
-        add("contact kernel / reference sweep (2 threads)", round(k["ratio_threads_2"], 3), ">= 0.5",
-            k["ratio_threads_2"] >= 0.5, f"{r2['kernel_ties_per_second'] / 1e6:.0f} vs "
-                                         f"{r2['reference_ties_per_second'] / 1e6:.0f} M ties/s")
+        add(
+            "contact kernel / reference sweep (2 threads)",
+            round(k["ratio_threads_2"], 3),
+            ">= 0.5",
+            k["ratio_threads_2"] >= 0.5,
+            f"{r2['kernel_ties_per_second'] / 1e6:.0f} vs "
+            f"{r2['reference_ties_per_second'] / 1e6:.0f} M ties/s",
+        )
     for key in ("e2e", "e2e_threads2"):
         e = res.get(key, {})
         if not e or e.get("failed"):
             continue
         tag = f"{e['agents'] / 1e6:g}M agents, {e['threads']} thread{'s' if e['threads'] > 1 else ''}"
-        add(f"{tag} x {e['days']} d: build + run + write (s)", round(e["build_run_write_seconds"], 1),
-            "<= 60", e["targets"]["build_run_write_seconds<=60"],
+        add(
+            f"{tag} x {e['days']} d: build + run + write (s)",
+            round(e["build_run_write_seconds"], 1),
+            "<= 60",
+            e["targets"]["build_run_write_seconds<=60"],
             f"build {e['build_seconds']:.1f} + run {e['run_seconds']:.1f} + write "
-            f"{e['write_seconds']:.1f}; {e['ties_initial'] / 1e6:.1f}M ties")
-        add(f"{tag}: peak memory (MB)", e["peak_rss_mb"], "<= 4096",
-            e["targets"]["peak_memory_mb<=4096"])
-        add(f"{tag}: daily loop (agent-days/s, days 2..N)", round(e["daily_loop_agent_days_per_second"]),
-            "> 10,000,000", e["targets"]["daily_loop_agent_days_per_second>10M"])
+            f"{e['write_seconds']:.1f}; {e['ties_initial'] / 1e6:.1f}M ties",
+        )
+        add(f"{tag}: peak memory (MB)", e["peak_rss_mb"], "<= 4096", e["targets"]["peak_memory_mb<=4096"])
+        add(
+            f"{tag}: daily loop (agent-days/s, days 2..N)",
+            round(e["daily_loop_agent_days_per_second"]),
+            "> 10,000,000",
+            e["targets"]["daily_loop_agent_days_per_second>10M"],
+        )
     s = res.get("scaling", {})
     if s.get("sizes"):
-        add("time per agent-day, max/min over sizes", round(s["seconds_per_agent_day_max_over_min"], 2),
-            "<= 2", s["met"], f"{len(s['sizes'])} sizes "
-                              f"{s['sizes'][0]['agents']:,}..{s['sizes'][-1]['agents']:,}")
+        add(
+            "time per agent-day, max/min over sizes",
+            round(s["seconds_per_agent_day_max_over_min"], 2),
+            "<= 2",
+            s["met"],
+            f"{len(s['sizes'])} sizes {s['sizes'][0]['agents']:,}..{s['sizes'][-1]['agents']:,}",
+        )
         if s.get("memory_linear_fit"):
-            add("memory linear in agents (max residual of linear fit, >=100k)",
-                s["memory_linear_fit"]["max_relative_residual"], "small", None,
-                f"{s['memory_linear_fit']['bytes_per_agent']:.0f} B/agent")
+            add(
+                "memory linear in agents (max residual of linear fit, >=100k)",
+                s["memory_linear_fit"]["max_relative_residual"],
+                "small",
+                None,
+                f"{s['memory_linear_fit']['bytes_per_agent']:.0f} B/agent",
+            )
     b = res.get("big", {})
     if b:
-        add("10M agents x 30 d completes within memory", b.get("peak_rss_mb"), "< 24 GB",
-            b.get("met"), "" if b.get("failed") else
-            f"build {b['init_seconds']:.0f} s, {b['seconds_per_day']:.2f} s/day")
+        add(
+            "10M agents x 30 d completes within memory",
+            b.get("peak_rss_mb"),
+            "< 24 GB",
+            b.get("met"),
+            "" if b.get("failed") else f"build {b['init_seconds']:.0f} s, {b['seconds_per_day']:.2f} s/day",
+        )
     bl = res.get("baselines", {})
     if bl.get("python_backend"):
         p = bl["python_backend"]
-        add("speed-up vs pure-Python backend (100k, per agent-day)",
-            round(p["speedup_vs_numba_30d"], 1), ">= 50 and byte-identical", p["met"],
-            f"python measured on {p['days_measured']} days; identical={p['byte_identical']}")
+        add(
+            "speed-up vs pure-Python backend (100k, per agent-day)",
+            round(p["speedup_vs_numba_30d"], 1),
+            ">= 50 and byte-identical",
+            p["met"],
+            f"python measured on {p['days_measured']} days; identical={p['byte_identical']}",
+        )
     if bl.get("mesa"):
         m = bl["mesa"]
         # like for like: the simulator's contact step against Mesa's implementation of it
-        add("speed-up vs idiomatic Mesa, same daily contact step (100k, per day)",
-            round(m["speedup_contact_kernel_vs_mesa_contact_step"], 1), ">= 100",
+        add(
+            "speed-up vs idiomatic Mesa, same daily contact step (100k, per day)",
+            round(m["speedup_contact_kernel_vs_mesa_contact_step"], 1),
+            ">= 100",
             m["speedup_contact_kernel_vs_mesa_contact_step"] >= 100,
-            "contact_step kernel (30-day runs) vs Mesa agents stepping their ties")
-        add("  (whole simulated day vs Mesa's contact step alone)",
-            round(m["speedup_full_model_vs_mesa_contact_step"], 1), "-", None,
-            "suggestions, outreach, grooming, moderation too; favours Mesa")
+            "contact_step kernel (30-day runs) vs Mesa agents stepping their ties",
+        )
+        add(
+            "  (whole simulated day vs Mesa's contact step alone)",
+            round(m["speedup_full_model_vs_mesa_contact_step"], 1),
+            "-",
+            None,
+            "suggestions, outreach, grooming, moderation too; favours Mesa",
+        )
     st = res.get("startup", {})
     if st.get("second_and_later_median"):
-        add("second `python -m sim` starts simulating (s)",
-            round(st["second_and_later_median"]["to_first_step_start"], 2), "<= 2", st["met"],
-            f"first day done at {st['second_and_later_median']['to_first_step_end']:.2f} s")
+        add(
+            "second `python -m sim` starts simulating (s)",
+            round(st["second_and_later_median"]["to_first_step_start"], 2),
+            "<= 2",
+            st["met"],
+            f"first day done at {st['second_and_later_median']['to_first_step_end']:.2f} s",
+        )
     th = res.get("threads", {})
     if th.get("cases"):
-        add("threads 1 vs 2: identical outputs", th["outputs_identical"], "identical",
-            th["outputs_identical"], f"2-thread speed-up x{th.get('speedup_2_vs_1', float('nan')):.2f}")
+        add(
+            "threads 1 vs 2: identical outputs",
+            th["outputs_identical"],
+            "identical",
+            th["outputs_identical"],
+            f"2-thread speed-up x{th.get('speedup_2_vs_1', float('nan')):.2f}",
+        )
     return rows
 
 
@@ -252,11 +340,18 @@ def main(argv=None):
     ap.add_argument("--quick", action="store_true", help="smaller sizes, fewer repeats")
     ap.add_argument("--only", default=None, help=f"comma list of sections: {','.join(SECTIONS)}")
     ap.add_argument("--skip", default="", help="comma list of sections to skip")
-    ap.add_argument("--python-days", type=int, default=None,
-                    help="days of the pure-Python backend run (default 8; quick 2)")
+    ap.add_argument(
+        "--python-days",
+        type=int,
+        default=None,
+        help="days of the pure-Python backend run (default 8; quick 2)",
+    )
     ap.add_argument("--out", default=str(RESULTS))
-    ap.add_argument("--replot", action="store_true",
-                    help="measure nothing: re-derive targets and redraw scaling.png from the json")
+    ap.add_argument(
+        "--replot",
+        action="store_true",
+        help="measure nothing: re-derive targets and redraw scaling.png from the json",
+    )
     a = ap.parse_args(argv)
     if a.replot:
         p = Path(a.out) / "benchmarks.json"
@@ -290,8 +385,10 @@ def main(argv=None):
             "git": git_info(),
             "numba_num_threads_available": _numba_threads(),
             "threads_default": 1,
-            "note": ("shared machine: medians of repeats where cheap; ratios measured side by "
-                     "side in one process or one run"),
+            "note": (
+                "shared machine: medians of repeats where cheap; ratios measured side by "
+                "side in one process or one run"
+            ),
         },
         "section_wall_seconds": {},
         "section_loadavg": {},
@@ -308,9 +405,14 @@ def main(argv=None):
                     res["section_wall_seconds"][s] = old.get("section_wall_seconds", {}).get(s)
                     res["section_loadavg"][s] = old.get("section_loadavg", {}).get(s)
                     res.setdefault("section_meta", {})[s] = old.get("section_meta", {}).get(
-                        s, {"command": old["meta"]["command"], "started_at": old["meta"]["started_at"],
+                        s,
+                        {
+                            "command": old["meta"]["command"],
+                            "started_at": old["meta"]["started_at"],
                             "git_commit": old["meta"]["git"]["commit"],
-                            "dirty_files": old["meta"]["git"]["dirty_files"]})
+                            "dirty_files": old["meta"]["git"]["dirty_files"],
+                        },
+                    )
             res["meta"]["earlier_run"] = old.get("meta")
         except (json.JSONDecodeError, OSError):
             pass
@@ -334,8 +436,9 @@ def main(argv=None):
             elif s == "e2e":
                 # the target is on two cores: 2 threads; 1 thread for comparison
                 res[s] = bench_e2e.run(agents=100_000 if a.quick else 1_000_000, days=365)
-                res["e2e_threads2"] = bench_e2e.run(agents=100_000 if a.quick else 1_000_000,
-                                                    days=365, threads=2)
+                res["e2e_threads2"] = bench_e2e.run(
+                    agents=100_000 if a.quick else 1_000_000, days=365, threads=2
+                )
             elif s == "big":
                 res[s] = bench_scaling.run_10m()
         except Exception as e:  # noqa: BLE001 - record and go on with the other sections
@@ -345,10 +448,13 @@ def main(argv=None):
             res[s] = {"failed": True, "error": traceback.format_exc()[-3000:]}
         res["section_wall_seconds"][s] = round(time.perf_counter() - t0, 1)
         res.setdefault("section_meta", {})[s] = {
-            "command": res["meta"]["command"], "started_at": time.strftime(
-                "%Y-%m-%dT%H:%M:%S%z", time.localtime(time.time() - (time.perf_counter() - t0))),
+            "command": res["meta"]["command"],
+            "started_at": time.strftime(
+                "%Y-%m-%dT%H:%M:%S%z", time.localtime(time.time() - (time.perf_counter() - t0))
+            ),
             "git_commit": res["meta"]["git"]["commit"],
-            "dirty_files": res["meta"]["git"]["dirty_files"]}
+            "dirty_files": res["meta"]["git"]["dirty_files"],
+        }
         rederive_peaks(res)
         res["section_loadavg"][s] = {"before": load0, "after": os.getloadavg()}
         res["targets"] = targets_table(res)

@@ -26,8 +26,13 @@ import hydra._internal.hydra as hh  # noqa: E402
 
 import sim.cli as cli  # noqa: E402
 
-DEFAULT = ["population.n_children=1000", "population.n_adults=2000", "days=5", "progress=off",
-           "print_summary=false"]
+DEFAULT = [
+    "population.n_children=1000",
+    "population.n_adults=2000",
+    "days=5",
+    "progress=off",
+    "print_summary=false",
+]
 
 
 def timed(owner, name: str, label: str) -> None:

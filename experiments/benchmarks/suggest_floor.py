@@ -70,8 +70,26 @@ def candidates(users, p, cb, start, deg, nbr, emask, echan, pdeg, elig):
         ub = 8
         while (1 << ub) < 2 * need:
             ub += 1
-        tot += _fof(u, p, cb, start, deg, nbr, emask, echan, pdeg, elig, ht_key, ub, ht_idx,
-                    ht_used, cand, cnt, aa, book)
+        tot += _fof(
+            u,
+            p,
+            cb,
+            start,
+            deg,
+            nbr,
+            emask,
+            echan,
+            pdeg,
+            elig,
+            ht_key,
+            ub,
+            ht_idx,
+            ht_used,
+            cand,
+            cnt,
+            aa,
+            book,
+        )
     return tot
 
 
@@ -88,8 +106,9 @@ def timed(fn, *args, repeats=3):
 def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--agents", type=int, default=1_000_000)
-    ap.add_argument("--default-network", action="store_true",
-                    help="the default network instead of the dense one")
+    ap.add_argument(
+        "--default-network", action="store_true", help="the default network instead of the dense one"
+    )
     a = ap.parse_args(argv)
     from sim.model import GroomingModel
 
@@ -108,27 +127,68 @@ def main(argv=None):
         elig = np.ascontiguousarray(pop.acct[:, p] & sw.suggestible[:, p] & ~pop.banned_acct[:, p])
         t_walk = timed(walk, sel, p, ts.start, ts.deg, ts.nbr, ts.emask)
         friends, slots, _ = walk(sel, p, ts.start, ts.deg, ts.nbr, ts.emask)
-        t_cand = timed(candidates, sel, p, float(pl.contact_book), ts.start, ts.deg, ts.nbr,
-                       ts.emask, ts.echan, ts.pdeg, elig)
+        t_cand = timed(
+            candidates,
+            sel,
+            p,
+            float(pl.contact_book),
+            ts.start,
+            ts.deg,
+            ts.nbr,
+            ts.emask,
+            ts.echan,
+            ts.pdeg,
+            elig,
+        )
         k = int(pl.suggestions_per_day)
-        out = [np.full(ns * k, -1, np.int64), np.full(ns * k, -1, np.int64),
-               np.zeros(ns * k, np.int8)]
-        args = (m.seed, 2, p, ["common_neighbors", "jaccard", "adamic_adar",
-                               "preferential_attachment"].index(pl.suggestion_rule), k, ns,
-                float(pl.suggestion_accept), float(m.g.offender_follows_suggested_child),
-                float(pl.age_homophily), float(pl.school_homophily), float(pl.contact_book),
-                float(m.g.accept_claimed_teen_multiplier), users, ts.start, ts.deg, ts.nbr,
-                ts.emask, ts.echan, ts.pdeg, pop.role, pop.age, pop.school, elig, sw.accept_mult,
-                m.claims_teen_node, m.target_min_node, m.target_max_node, m.out_of_target_node,
-                np.ascontiguousarray(pop.known_minor[:, p]), False, 0, *out, 1)
+        out = [np.full(ns * k, -1, np.int64), np.full(ns * k, -1, np.int64), np.zeros(ns * k, np.int8)]
+        args = (
+            m.seed,
+            2,
+            p,
+            ["common_neighbors", "jaccard", "adamic_adar", "preferential_attachment"].index(
+                pl.suggestion_rule
+            ),
+            k,
+            ns,
+            float(pl.suggestion_accept),
+            float(m.g.offender_follows_suggested_child),
+            float(pl.age_homophily),
+            float(pl.school_homophily),
+            float(pl.contact_book),
+            float(m.g.accept_claimed_teen_multiplier),
+            users,
+            ts.start,
+            ts.deg,
+            ts.nbr,
+            ts.emask,
+            ts.echan,
+            ts.pdeg,
+            pop.role,
+            pop.age,
+            pop.school,
+            elig,
+            sw.accept_mult,
+            m.claims_teen_node,
+            m.target_min_node,
+            m.target_max_node,
+            m.out_of_target_node,
+            np.ascontiguousarray(pop.known_minor[:, p]),
+            False,
+            0,
+            *out,
+            1,
+        )
         t_sugg = timed(K.suggest, *args)
-        rows[name] = {"served": ns, "friends_per_user": round(friends / ns, 1),
-                      "slots_per_user": round(slots / ns, 1),
-                      "walk_us": round(t_walk / ns * 1e6, 2),
-                      "candidates_us": round(t_cand / ns * 1e6, 2),
-                      "suggest_us": round(t_sugg / ns * 1e6, 2)}
-    print(json.dumps({"agents": m.pop.n, "ties": m.ties.n_ties, "threads": 1,
-                      "per_platform": rows}))
+        rows[name] = {
+            "served": ns,
+            "friends_per_user": round(friends / ns, 1),
+            "slots_per_user": round(slots / ns, 1),
+            "walk_us": round(t_walk / ns * 1e6, 2),
+            "candidates_us": round(t_cand / ns * 1e6, 2),
+            "suggest_us": round(t_sugg / ns * 1e6, 2),
+        }
+    print(json.dumps({"agents": m.pop.n, "ties": m.ties.n_ties, "threads": 1, "per_platform": rows}))
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 # ruff: noqa: E501  (markdown table rows are long)
 """Print the tables of docs/performance.md (markdown) from results/benchmarks/benchmarks.json.
 
-    .venv/bin/python experiments/benchmarks/summarize.py [path/to/benchmarks.json]
+.venv/bin/python experiments/benchmarks/summarize.py [path/to/benchmarks.json]
 """
 
 from __future__ import annotations
@@ -60,12 +60,15 @@ def main(path=None):
     d = json.loads(Path(path or RESULTS / "benchmarks.json").read_text())
     out = []
     meta = d["meta"]
-    out.append(f"Command: `{meta['command']}`; started {meta['started_at']}, "
-               f"{meta.get('total_wall_seconds')} s; git {meta['git']['commit']} "
-               f"(modified files: {len(meta['git']['dirty_files'])}); machine "
-               f"{meta['machine'].get('cpu')} x{meta['machine'].get('cpus')}, "
-               f"{meta['machine'].get('mem_total_gb')} GB; versions "
-               + ", ".join(f"{k} {v}" for k, v in meta["versions"].items() if v) + ".")
+    out.append(
+        f"Command: `{meta['command']}`; started {meta['started_at']}, "
+        f"{meta.get('total_wall_seconds')} s; git {meta['git']['commit']} "
+        f"(modified files: {len(meta['git']['dirty_files'])}); machine "
+        f"{meta['machine'].get('cpu')} x{meta['machine'].get('cpus')}, "
+        f"{meta['machine'].get('mem_total_gb')} GB; versions "
+        + ", ".join(f"{k} {v}" for k, v in meta["versions"].items() if v)
+        + "."
+    )
     out.append("")
     out.append("| target | measured | required | met | note |")
     out.append("|---|---|---|---|---|")
@@ -78,7 +81,9 @@ def main(path=None):
     if k.get("threads_1"):
         out.append("### Contact kernel vs reference sweep")
         out.append("")
-        out.append("| threads | ties | model kernel | reference (nbr + u01) | reference + reads mask/chan/rel | kernel/ref |")
+        out.append(
+            "| threads | ties | model kernel | reference (nbr + u01) | reference + reads mask/chan/rel | kernel/ref |"
+        )
         out.append("|---|---|---|---|---|---|")
         for t in (1, 2):
             r = k.get(f"threads_{t}")
@@ -89,14 +94,17 @@ def main(path=None):
                 f"{r['kernel_ties_per_second'] / 1e6:.0f} M/s ({ms(r['kernel_seconds_median'])} ms) | "
                 f"{r['reference_ties_per_second'] / 1e6:.0f} M/s ({ms(r['reference_seconds_median'])} ms) | "
                 f"{r['reference_full_read_ties_per_second'] / 1e6:.0f} M/s | "
-                f"{r['ratio_kernel_to_reference']:.2f} |")
+                f"{r['ratio_kernel_to_reference']:.2f} |"
+            )
         out.append("")
 
     s = d.get("scaling", {})
     if s.get("sizes"):
         out.append("### Scaling (default network, 30 days, 1 thread)")
         out.append("")
-        out.append("| agents | ties | ns per agent-day | agent-days/s | s per day | day 1 (s) | build (s) | peak memory (MB) | bytes per agent |")
+        out.append(
+            "| agents | ties | ns per agent-day | agent-days/s | s per day | day 1 (s) | build (s) | peak memory (MB) | bytes per agent |"
+        )
         out.append("|---|---|---|---|---|---|---|---|---|")
         rows = list(s["sizes"])
         b = d.get("big")
@@ -110,31 +118,48 @@ def main(path=None):
                 f"| {r['agents']:,} | {r['ties_initial'] / 1e6:.2f}M | {r['seconds_per_agent_day'] * 1e9:.0f} | "
                 f"{r['agent_days_per_second'] / 1e6:.2f}M | {r['seconds_per_day']:.3f} | "
                 f"{r['first_day_seconds']:.2f} | {r['init_seconds']:.1f} | {r['peak_rss_mb']:.0f} | "
-                f"{r['peak_rss_mb'] * 1024 ** 2 / r['agents']:.0f} |")
+                f"{r['peak_rss_mb'] * 1024**2 / r['agents']:.0f} |"
+            )
         out.append("")
         lin = s.get("memory_linear_fit")
         if lin:
-            out.append(f"Linear fit of peak memory on sizes >= 100k: {lin['intercept_mb']} MB + "
-                       f"{lin['bytes_per_agent']} B/agent, largest relative residual "
-                       f"{lin['max_relative_residual']}.")
+            out.append(
+                f"Linear fit of peak memory on sizes >= 100k: {lin['intercept_mb']} MB + "
+                f"{lin['bytes_per_agent']} B/agent, largest relative residual "
+                f"{lin['max_relative_residual']}."
+            )
             out.append("")
 
     cols = []
     for r in s.get("sizes", []):
         if r.get("agents") in (100_000, 1_000_000) and r.get("profile_day"):
             # the profile and the total per day of the same run (the first repeat)
-            cols.append((f"{r['agents'] / 1e6:g}M default, 30 d", r["profile_day"],
-                         r["runs"][0]["steady_day_seconds"]))
+            cols.append(
+                (
+                    f"{r['agents'] / 1e6:g}M default, 30 d",
+                    r["profile_day"],
+                    r["runs"][0]["steady_day_seconds"],
+                )
+            )
     e = d.get("e2e", {})
     for e_ in (e, d.get("e2e_threads2", {})):
         if e_.get("profile_day"):
-            cols.append((f"{e_['agents'] / 1e6:g}M dense, {e_['days']} d, {e_['threads']} thr.",
-                         e_["profile_day"],
-                         1.0 / e_["daily_loop_agent_days_per_second"] * e_["agents"]))
+            cols.append(
+                (
+                    f"{e_['agents'] / 1e6:g}M dense, {e_['days']} d, {e_['threads']} thr.",
+                    e_["profile_day"],
+                    1.0 / e_["daily_loop_agent_days_per_second"] * e_["agents"],
+                )
+            )
     b = d.get("big", {})
     if b.get("profile_day"):
-        cols.append((f"{b['agents'] / 1e6:g}M default, {b['days']} d", b["profile_day"],
-                     b["runs"][0]["steady_day_seconds"]))
+        cols.append(
+            (
+                f"{b['agents'] / 1e6:g}M default, {b['days']} d",
+                b["profile_day"],
+                b["runs"][0]["steady_day_seconds"],
+            )
+        )
     if cols:
         out.append("### Profile of the day")
         out.append("")
@@ -149,8 +174,9 @@ def main(path=None):
         if b.get("profile_build"):
             srcs.append(b)
         for key in ("build_population", "build_initial_ties", "setup_rest"):
-            out.append(f"| `{key}` | " + " | ".join(
-                f"{r['profile_build'].get(key, 0):.2f}" for r in srcs) + " |")
+            out.append(
+                f"| `{key}` | " + " | ".join(f"{r['profile_build'].get(key, 0):.2f}" for r in srcs) + " |"
+            )
         out.append("")
 
     bl = d.get("baselines", {})
@@ -160,14 +186,25 @@ def main(path=None):
         out.append("")
         out.append("| implementation | days run | s per day | ns per agent-day | simulator is faster by |")
         out.append("|---|---|---|---|---|")
-        out.append(f"| simulator, Numba (whole day) | 30 | {nb['seconds_per_agent_day'] * nb['agents']:.3f} | {nb['seconds_per_agent_day'] * 1e9:.0f} | - |")
-        out.append(f"| simulator, pure-Python backend (whole day) | {p['days_measured']} | {p['seconds_per_agent_day'] * nb['agents']:.2f} | {p['seconds_per_agent_day'] * 1e9:.0f} | x{p['speedup_vs_numba_30d']:.0f} |")
+        out.append(
+            f"| simulator, Numba (whole day) | 30 | {nb['seconds_per_agent_day'] * nb['agents']:.3f} | {nb['seconds_per_agent_day'] * 1e9:.0f} | - |"
+        )
+        out.append(
+            f"| simulator, pure-Python backend (whole day) | {p['days_measured']} | {p['seconds_per_agent_day'] * nb['agents']:.2f} | {p['seconds_per_agent_day'] * 1e9:.0f} | x{p['speedup_vs_numba_30d']:.0f} |"
+        )
         if me:
-            out.append(f"| idiomatic Mesa, contact step only | {me['days']} | {me['seconds_per_day']:.2f} | {me['seconds_per_agent_day'] * 1e9:.0f} | x{me['speedup_full_model_vs_mesa_contact_step']:.0f} (whole day), x{me['speedup_contact_kernel_vs_mesa_contact_step']:.0f} (contact kernel vs Mesa) |")
+            out.append(
+                f"| idiomatic Mesa, contact step only | {me['days']} | {me['seconds_per_day']:.2f} | {me['seconds_per_agent_day'] * 1e9:.0f} | x{me['speedup_full_model_vs_mesa_contact_step']:.0f} (whole day), x{me['speedup_contact_kernel_vs_mesa_contact_step']:.0f} (contact kernel vs Mesa) |"
+            )
         out.append("")
-        out.append(f"Byte identity (pure-Python vs Numba, {p['days_measured']} days): " + ", ".join(
-            f"`{f}` {'identical' if v['identical'] else 'DIFFERENT'} (sha256 {v['sha256_numba'][:16]}...)"
-            for f, v in p["outputs"].items()) + ".")
+        out.append(
+            f"Byte identity (pure-Python vs Numba, {p['days_measured']} days): "
+            + ", ".join(
+                f"`{f}` {'identical' if v['identical'] else 'DIFFERENT'} (sha256 {v['sha256_numba'][:16]}...)"
+                for f, v in p["outputs"].items()
+            )
+            + "."
+        )
         out.append("")
 
     th = d.get("threads", {})
@@ -180,9 +217,11 @@ def main(path=None):
             if r.get("failed"):
                 out.append(f"| {name} | failed | | | | |")
                 continue
-            out.append(f"| {name} | {r['threading_layer']} | {r['steady_day_seconds']:.3f} | "
-                       f"{ms(r['contact_kernel_seconds_per_day'])} | {ms(r['suggest_kernel_seconds_per_day'])} | "
-                       f"{r['hashes']['timeseries.csv'][:12]} / {r['hashes']['summary.json'][:12]} |")
+            out.append(
+                f"| {name} | {r['threading_layer']} | {r['steady_day_seconds']:.3f} | "
+                f"{ms(r['contact_kernel_seconds_per_day'])} | {ms(r['suggest_kernel_seconds_per_day'])} | "
+                f"{r['hashes']['timeseries.csv'][:12]} / {r['hashes']['summary.json'][:12]} |"
+            )
         out.append("")
 
     st = d.get("startup", {})
@@ -192,7 +231,9 @@ def main(path=None):
         out.append("| run | to start of day 1 (s) | to end of day 1 (s) | to exit (s) |")
         out.append("|---|---|---|---|")
         for i, r in enumerate(st["runs"], 1):
-            out.append(f"| {i} | {r.get('to_first_step_start')} | {r.get('to_first_step_end')} | {r.get('exit_seconds')} |")
+            out.append(
+                f"| {i} | {r.get('to_first_step_start')} | {r.get('to_first_step_end')} | {r.get('exit_seconds')} |"
+            )
         out.append("")
 
     print("\n".join(out))

@@ -24,8 +24,16 @@ from pathlib import Path
 
 T_PROCESS = time.perf_counter()
 
-STAGES = ("_returns", "_suggestions", "_outreach", "_recontacts", "_resolve", "_organic",
-          "_contact_step", "_moderation")
+STAGES = (
+    "_returns",
+    "_suggestions",
+    "_outreach",
+    "_recontacts",
+    "_resolve",
+    "_organic",
+    "_contact_step",
+    "_moderation",
+)
 
 
 def _status_kb(field: str) -> int | None:
@@ -152,8 +160,7 @@ def main(argv=None):
         from sim.results import write_run
 
         tw = time.perf_counter()
-        write_run(m, a.write, overrides=a.overrides, figures=a.figures,
-                  wall_seconds=time.perf_counter() - t0)
+        write_run(m, a.write, overrides=a.overrides, figures=a.figures, wall_seconds=time.perf_counter() - t0)
         write_seconds = time.perf_counter() - tw
         hwm_write = _status_kb("VmHWM")
 
@@ -161,8 +168,10 @@ def main(argv=None):
     if a.hash:
         from sim.results import summary_json, timeseries_csv
 
-        hashes = {"timeseries.csv": hashlib.sha256(timeseries_csv(m).encode()).hexdigest(),
-                  "summary.json": hashlib.sha256(summary_json(m).encode()).hexdigest()}
+        hashes = {
+            "timeseries.csv": hashlib.sha256(timeseries_csv(m).encode()).hexdigest(),
+            "summary.json": hashlib.sha256(summary_json(m).encode()).hexdigest(),
+        }
 
     out = {
         "overrides": a.overrides,
@@ -185,8 +194,12 @@ def main(argv=None):
         "agent_days_per_second": n * days / run_seconds,
         "steady_agent_days_per_second": n * (days - 1) / rest if days > 1 else None,
         "seconds_per_agent_day": run_seconds / (n * days),
-        "peak_mb": {"build": _mb(hwm_build), "run": _mb(hwm_run), "write": _mb(hwm_write),
-                    "rss_after_build": _mb(rss_after_build)},
+        "peak_mb": {
+            "build": _mb(hwm_build),
+            "run": _mb(hwm_run),
+            "write": _mb(hwm_write),
+            "rss_after_build": _mb(rss_after_build),
+        },
         "process_seconds_until_written": round(time.perf_counter() - T_PROCESS, 3),
         "hashes": hashes,
         "relationships": int(m.n_rel[0]),
@@ -198,8 +211,9 @@ def main(argv=None):
         # seconds per day, days 2..N (day 1, with kernel loading, in profile_first_day)
         out["profile_day"] = {k: round(v / nd, 6) for k, v in sorted(dt.sec.items())}
         out["profile_calls_per_day"] = {k: round(v / nd, 2) for k, v in dt.calls.items()}
-        out["profile_unattributed_per_day"] = round((rest - sum(
-            v for k, v in dt.sec.items() if not k.startswith("kernel:"))) / nd, 6)
+        out["profile_unattributed_per_day"] = round(
+            (rest - sum(v for k, v in dt.sec.items() if not k.startswith("kernel:"))) / nd, 6
+        )
         out["profile_first_day"] = prof_first
     print(json.dumps(out), flush=True)
     return out
