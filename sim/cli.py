@@ -21,7 +21,8 @@ from pathlib import Path
 import hydra
 from omegaconf import DictConfig
 
-from sim.config import CONF_DIR, STAGES, ConfigError, check_overrides, register_configs, validate
+from sim.config import CONF_DIR, STAGES, ConfigError, register_configs, validate
+from sim.overrides import check_overrides
 
 register_configs()
 

@@ -25,6 +25,7 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 from types import SimpleNamespace
+from typing import Any
 
 import mesa
 import numpy as np
@@ -80,6 +81,11 @@ class GroomingModel(mesa.Model):
     Args:
         cfg: a merged config (:func:`sim.config.load_config`); or None to load the defaults.
         overrides: command-line style overrides applied when ``cfg`` is None.
+        **params: config keys as keyword parameters, nested keys joined by ``__``: e.g.
+            ``GroomingModel(seed=3, days=90, population__n_children=2000,
+            scenario="nspcc_package", interventions__ai_detection__enabled=True)``. This is
+            what Mesa's ``batch_run`` and SolaraViz pass; each becomes the override
+            ``key=value`` and is checked like one.
 
     Attributes:
         pop: the struct-of-arrays population (single source of truth for agent state).
@@ -89,7 +95,13 @@ class GroomingModel(mesa.Model):
         day: the last completed day (0 before the first step).
     """
 
-    def __init__(self, cfg: DictConfig | None = None, overrides: list[str] | None = None):
+    def __init__(
+        self, cfg: DictConfig | None = None, overrides: list[str] | None = None, **params: Any
+    ) -> None:
+        if params:
+            if cfg is not None:
+                raise TypeError("give either a composed cfg or keyword parameters, not both")
+            overrides = [*(overrides or []), *params_to_overrides(params)]
         if cfg is None:
             cfg = load_config(overrides)
         else:
@@ -948,3 +960,34 @@ def _set_threads(threads: int) -> int:
     n = max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS))
     numba.set_num_threads(n)
     return n
+
+
+def _override_value(v: Any) -> str:
+    """``v`` written in Hydra's override grammar."""
+    import re
+
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int | float):
+        return repr(v)
+    if isinstance(v, list | tuple):
+        return "[" + ",".join(_override_value(x) for x in v) + "]"
+    if v is None:
+        return "null"
+    s = str(v)
+    if re.fullmatch(r"[A-Za-z0-9_.\-]+", s):
+        return s
+    return "'" + s.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def params_to_overrides(params: dict[str, Any]) -> list[str]:
+    """Keyword parameters (``population__n_children=2000``) as overrides
+    (``population.n_children=2000``)."""
+    import numpy as np
+
+    out = []
+    for k, v in params.items():
+        if isinstance(v, np.generic):
+            v = v.item()
+        out.append(f"{k.replace('__', '.')}={_override_value(v)}")
+    return out

@@ -26,16 +26,15 @@ from __future__ import annotations
 import argparse
 import base64
 import csv
-import json
 import math
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import yaml
 
 from sim.config import AGE_BANDS
+from sim.results import Run, check_consistent, load_runs
 
 BASELINE = "baseline_2019"
 
@@ -64,76 +63,16 @@ COST_HEADLINE = (
     "reviews",
     "ties_created_benign_by_suggestion",
 )
-#: Config sections that must be equal across the runs being compared.
-SHARED_SECTIONS = ("days", "population", "network", "platforms", "grooming")
 
 
 class ReportError(RuntimeError):
     """The sweep folder cannot be compared as asked (message says why and what to do)."""
 
 
-@dataclass
-class Run:
-    path: Path
-    scenario: str
-    seed: int
-    summary: dict
-    config: dict
-    commit: str | None
-    timeseries: dict[str, np.ndarray] = field(default_factory=dict)
-
-
 def _get(d: dict, dotted: str):
     for part in dotted.split("."):
         d = d[part]
     return d
-
-
-def load_runs(sweep_dir: Path) -> tuple[list[Run], list[str]]:
-    """Complete runs under ``sweep_dir`` and the names of incomplete job folders."""
-    runs, incomplete = [], []
-    for sub in sorted(p for p in sweep_dir.iterdir() if p.is_dir()):
-        if sub.name.startswith(".") or sub.name == "figures":
-            if ".partial" in sub.name:
-                incomplete.append(sub.name)
-            continue
-        files = [sub / f for f in ("summary.json", "config.yaml", "metadata.json", "timeseries.csv")]
-        if not all(f.is_file() for f in files):
-            incomplete.append(sub.name)
-            continue
-        summary = json.loads(files[0].read_text())
-        config = yaml.safe_load(files[1].read_text())
-        meta = json.loads(files[2].read_text())
-        with files[3].open() as fh:
-            rows = list(csv.reader(fh))
-        cols = rows[0]
-        data = np.array(rows[1:], dtype=np.int64) if len(rows) > 1 else np.zeros((0, len(cols)), np.int64)
-        ts = {c: data[:, i] for i, c in enumerate(cols)}
-        runs.append(
-            Run(
-                sub,
-                summary["scenario"],
-                int(summary["seed"]),
-                summary,
-                config,
-                (meta.get("git") or {}).get("commit"),
-                ts,
-            )
-        )
-    return runs, incomplete
-
-
-def check_consistent(runs: list[Run]) -> list[str]:
-    """Differences that make runs incomparable (config outside scenario/seed, code version)."""
-    problems = []
-    ref = runs[0]
-    for r in runs[1:]:
-        for sec in SHARED_SECTIONS:
-            if r.config.get(sec) != ref.config.get(sec):
-                problems.append(f"{r.path.name}: '{sec}' differs from {ref.path.name}")
-        if r.commit != ref.commit:
-            problems.append(f"{r.path.name}: code version {r.commit} differs from {ref.commit}")
-    return problems
 
 
 def _t95(n: int) -> float:
@@ -702,4 +641,4 @@ if __name__ == "__main__":
     sys.exit(main())
 
 
-__all__ = ["build_report", "effects", "load_runs", "ReportError"]
+__all__ = ["ReportError", "build_report", "effects"]

@@ -16,6 +16,7 @@ where run-specific facts go.
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import platform
@@ -23,9 +24,12 @@ import shutil
 import subprocess
 import sys
 import time
+from dataclasses import dataclass, field
 from importlib import metadata as importlib_metadata
 from pathlib import Path
 
+import numpy as np
+import yaml
 from omegaconf import OmegaConf
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -162,3 +166,69 @@ def is_complete(run_dir: str | os.PathLike) -> bool:
 
 def read_summary(run_dir: str | os.PathLike) -> dict:
     return json.loads((Path(run_dir) / "summary.json").read_text())
+
+
+# ------------------------------------------------------------------------------------------
+# Reading many run folders back (a sweep)
+# ------------------------------------------------------------------------------------------
+
+#: Config sections that must be equal across the runs being compared.
+SHARED_SECTIONS = ("days", "population", "network", "platforms", "grooming")
+
+
+@dataclass
+class Run:
+    path: Path
+    scenario: str
+    seed: int
+    summary: dict
+    config: dict
+    commit: str | None
+    timeseries: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+def load_runs(sweep_dir: Path) -> tuple[list[Run], list[str]]:
+    """Complete runs under ``sweep_dir`` and the names of incomplete job folders."""
+    runs, incomplete = [], []
+    for sub in sorted(p for p in sweep_dir.iterdir() if p.is_dir()):
+        if sub.name.startswith(".") or sub.name == "figures":
+            if ".partial" in sub.name:
+                incomplete.append(sub.name)
+            continue
+        files = [sub / f for f in ("summary.json", "config.yaml", "metadata.json", "timeseries.csv")]
+        if not all(f.is_file() for f in files):
+            incomplete.append(sub.name)
+            continue
+        summary = json.loads(files[0].read_text())
+        config = yaml.safe_load(files[1].read_text())
+        meta = json.loads(files[2].read_text())
+        with files[3].open() as fh:
+            rows = list(csv.reader(fh))
+        cols = rows[0]
+        data = np.array(rows[1:], dtype=np.int64) if len(rows) > 1 else np.zeros((0, len(cols)), np.int64)
+        ts = {c: data[:, i] for i, c in enumerate(cols)}
+        runs.append(
+            Run(
+                sub,
+                summary["scenario"],
+                int(summary["seed"]),
+                summary,
+                config,
+                (meta.get("git") or {}).get("commit"),
+                ts,
+            )
+        )
+    return runs, incomplete
+
+
+def check_consistent(runs: list[Run]) -> list[str]:
+    """Differences that make runs incomparable (config outside scenario/seed, code version)."""
+    problems = []
+    ref = runs[0]
+    for r in runs[1:]:
+        for sec in SHARED_SECTIONS:
+            if r.config.get(sec) != ref.config.get(sec):
+                problems.append(f"{r.path.name}: '{sec}' differs from {ref.path.name}")
+        if r.commit != ref.commit:
+            problems.append(f"{r.path.name}: code version {r.commit} differs from {ref.commit}")
+    return problems

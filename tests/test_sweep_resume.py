@@ -287,7 +287,8 @@ def resumed_copy(killed_and_resumed, tmp_path):
 
 
 def test_report_over_a_resumed_sweep_accepts_jobs_from_both_processes(resumed_copy):
-    from sim.report import build_report, load_runs
+    from sim.report import build_report
+    from sim.results import load_runs
 
     runs, incomplete = load_runs(resumed_copy)
     assert len(runs) == 6 and not incomplete
