@@ -13,7 +13,7 @@ import sys
 import numpy as np
 
 import sim
-from sim import kernels as K
+from sim.categories import Channel, Stage
 
 
 def main(overrides: list[str]) -> None:
@@ -26,15 +26,15 @@ def main(overrides: list[str]) -> None:
     first = m.child_first_day
     age = pop.age[:nc]
     sex = pop.sex[:nc]
-    sc = first[:, K.ST_SEXUAL] >= 0
-    img = first[:, K.ST_IMAGE] >= 0
-    contacted = first[:, K.ST_CONTACTED] >= 0
+    sc = first[:, Stage.SEXUAL_COMMUNICATION] >= 0
+    img = first[:, Stage.IMAGE] >= 0
+    contacted = first[:, Stage.CONTACTED] >= 0
     off = rel[rel["offence"] >= 0]
     t_sex = (off["offence"] - off["start"]).to_numpy()
-    offender_initiated = rel[rel["chan"] != K.CH_SUGGESTION]
-    acc = (offender_initiated["stage"] >= K.ST_ENGAGED).mean() if len(offender_initiated) else float("nan")
-    declined = rel[(rel["stage"] == K.ST_CONTACTED)]
-    isolation = (rel["stage"] >= K.ST_ISOLATION).sum()
+    offender_initiated = rel[rel["chan"] != Channel.SUGGESTION]
+    acc = (offender_initiated["stage"] >= Stage.ENGAGED).mean() if len(offender_initiated) else float("nan")
+    declined = rel[(rel["stage"] == Stage.CONTACTED)]
+    isolation = (rel["stage"] >= Stage.ISOLATION).sum()
     obp = s["offences_by_platform"]
     tot_off = sum(obp.values())
 

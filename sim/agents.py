@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import mesa
 
-from sim.config import STAGES
-from sim.population import CONTACT_KINDS
+from sim.categories import CONTACT_KINDS, STAGES, Strategy
 
 
 class _View(mesa.Agent):
@@ -125,7 +124,7 @@ class Offender(_View):
 
     @property
     def strategy(self) -> str:
-        return "scattergun" if self.pop.strategy[self.index] == 0 else "targeted"
+        return Strategy(int(self.pop.strategy[self.index])).name.lower()
 
     @property
     def outreach_per_week(self) -> float:

@@ -1,27 +1,140 @@
-"""Interventions: a registry of named classes with one lifecycle.
+"""Interventions: a registry of named classes with one lifecycle and typed settings.
 
 A config never names a Python class: ``interventions.<name>`` keys are looked up in
-:data:`REGISTRY`, which only this module fills. Each intervention:
+:data:`REGISTRY`, which only this module fills. Each intervention has a settings dataclass
+(``Settings``: ``enabled``, ``start_day`` and, for platform measures, ``platforms``, from the shared
+bases, plus its own knobs with their allowed values) and one lifecycle:
 
 - ``setup(model)`` once, after the world is built;
 - ``active(day)``: enabled and ``day >= start_day``;
-- ``apply(model, day)`` each active day, before anything else happens that day. It changes only
-  ``model.switches`` (and documented agent settings), never results or counters.
+- ``apply(model, day)`` each active day, before anything else happens that day. By default it
+  calls ``switch_on(model)`` once, on the start day.
 
-Interventions compose: each multiplies or switches its own entries of ``model.switches``, so the
-order in which they start does not matter. Minors-only measures act on the accounts a platform
-*knows* are minors (``pop.known_minor``, set by ``platforms.<name>.age_assurance``): weak age
-assurance visibly weakens them. Knobs, defaults and sources: conf/interventions/default.yaml.
+What an intervention changes is declared: ``changes`` names the entries of ``model.switches``
+(and, for private-by-default accounts, the children's privacy settings ``pop.*``) it may change,
+``counters`` the daily counters it records (through :meth:`Intervention.count`). A test turns each
+one on and checks that nothing else changed (tests/test_interventions.py).
+
+Interventions compose: each multiplies or switches its own entries, so the order in which they
+start does not matter. Minors-only measures act on the accounts a platform *knows* are minors
+(``pop.known_minor``, set by ``platforms.<name>.age_assurance``): weak age assurance visibly weakens
+them. Knobs, defaults and sources: ``conf/interventions/default.yaml``.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
 import numpy as np
 
-from sim import kernels as _k
-from sim.config import STAGES, ConfigError
+from sim.categories import AGE_BANDS, SUGGESTION_MODES, Source, Stage, SuggestionMode, member
+from sim.fields import ConfigError, choice, day, flag, integer, multiplier, platform_names, prob, probs
+from sim.rng import Decision
+
+# --------------------------------------------------------------------------------------------
+# Settings
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class InterventionSettings:
+    """Every intervention: on or off, and from which day of the run."""
+
+    enabled: bool = flag()
+    start_day: int = day()
+
+
+@dataclass
+class PlatformInterventionSettings(InterventionSettings):
+    """An intervention that platforms implement: on which platforms."""
+
+    platforms: list[str] = platform_names()
+
+
+@dataclass
+class AIDetectionSettings(PlatformInterventionSettings):
+    sensitivity: float = prob()
+    stage_weights: list[float] = probs(
+        len(Stage) - 2, "6 weights in [0, 1], for stages engaged .. coercion_or_meeting"
+    )
+    detection_delay: float = prob()
+    false_positive_rate: float = prob()
+    review_capacity_multiplier: float = multiplier()
+
+
+@dataclass
+class CrossPlatformSharingSettings(PlatformInterventionSettings):
+    share_probability: float = prob()
+    delay_days: int = integer(0, 3650)
+    ban_probability: float = prob()
+
+
+@dataclass
+class NoSuggestionsForMinorsSettings(PlatformInterventionSettings):
+    mode: str = choice(*SUGGESTION_MODES)
+    mutual_friends: int = integer(1, 1000)
+
+
+@dataclass
+class PrivateByDefaultSettings(PlatformInterventionSettings):
+    adherence: float = prob()
+    unsearchable: bool = flag()
+    dms_from_connections_only: bool = flag()
+    location_hidden: bool = flag()
+    livestream_contacts_only: bool = flag()
+    connection_lists_hidden: bool = flag()
+
+
+@dataclass
+class DutyOfCareSettings(PlatformInterventionSettings):
+    review_capacity_multiplier: float = multiplier()
+    report_handling_speedup: float = multiplier(positive=True)
+    detection_multiplier: float = multiplier()
+
+
+@dataclass
+class EducationSettings(InterventionSettings):
+    coverage_by_age_band: list[float] = probs(
+        len(AGE_BANDS), "4 probabilities, for age bands " + ", ".join(AGE_BANDS)
+    )
+    block_multiplier: float = multiplier()
+    report_multiplier: float = multiplier()
+    accept_multiplier: float = multiplier()
+
+
+@dataclass
+class BanEvasionPreventionSettings(PlatformInterventionSettings):
+    block_probability: float = prob()
+
+
+@dataclass
+class ParentalGuardianshipSettings(InterventionSettings):
+    coverage: float = prob()
+    cue_multiplier: float = multiplier()
+    abandon_probability: float = prob()
+
+
+@dataclass
+class InterventionsConfig:
+    """``interventions.*``: every intervention, always present (off by default), so that any knob
+    is sweepable."""
+
+    ai_detection: AIDetectionSettings = field(default_factory=AIDetectionSettings)
+    cross_platform_sharing: CrossPlatformSharingSettings = field(default_factory=CrossPlatformSharingSettings)
+    no_suggestions_for_minors: NoSuggestionsForMinorsSettings = field(
+        default_factory=NoSuggestionsForMinorsSettings
+    )
+    private_by_default: PrivateByDefaultSettings = field(default_factory=PrivateByDefaultSettings)
+    duty_of_care: DutyOfCareSettings = field(default_factory=DutyOfCareSettings)
+    education: EducationSettings = field(default_factory=EducationSettings)
+    ban_evasion_prevention: BanEvasionPreventionSettings = field(default_factory=BanEvasionPreventionSettings)
+    parental_guardianship: ParentalGuardianshipSettings = field(default_factory=ParentalGuardianshipSettings)
+
+
+# --------------------------------------------------------------------------------------------
+# Registry and base class
+# --------------------------------------------------------------------------------------------
 
 REGISTRY: dict[str, type[Intervention]] = {}
 
@@ -38,20 +151,27 @@ def register(name: str):
 
 
 class Intervention:
-    """Base class. ``params`` is the config node ``interventions.<name>`` as a plain dict."""
+    """Base class. ``params`` is the intervention's typed settings (a ``Settings`` instance)."""
 
-    name = "intervention"
+    name: ClassVar[str] = "intervention"
+    #: The settings dataclass of ``interventions.<name>``.
+    Settings: ClassVar[type] = InterventionSettings
+    #: What it may change: ``switches.<field>`` or ``pop.<array>``.
+    changes: ClassVar[tuple[str, ...]] = ()
+    #: Daily counters it records itself (columns of timeseries.csv, :mod:`sim.metrics`).
+    counters: ClassVar[tuple[str, ...]] = ()
 
-    def __init__(self, params: dict[str, Any], model):
+    def __init__(self, params: Any, model) -> None:
         self.params = params
-        self.enabled = bool(params.get("enabled", False))
-        self.start_day = int(params.get("start_day", 1))
+        self.enabled = bool(params.enabled)
+        self.start_day = int(params.start_day)
         self._applied = False
 
     def setup(self, model) -> None:
         """Called once, after the world is built."""
 
     def active(self, day: int) -> bool:
+        """Enabled and started."""
         return self.enabled and day >= self.start_day
 
     def apply(self, model, day: int) -> None:
@@ -66,28 +186,42 @@ class Intervention:
     def on_ban(self, model, day: int, offender: int, platform: int) -> None:
         """Called when an offender's account is banned (after the intervention's start)."""
 
+    def count(self, model, counter: str, n: int = 1) -> None:
+        """Add ``n`` to today's ``counter``, one of the intervention's declared :attr:`counters`."""
+        if counter not in self.counters:
+            raise KeyError(f"{self.name} records only {self.counters}, not {counter!r}")
+        model.metrics.add(counter, n)
+
     def platform_indices(self, model) -> list[int]:
-        names = self.params.get("platforms", list(model.platform_names))
+        """Indices of the platforms it applies to (all, for interventions without ``platforms``)."""
+        names = getattr(self.params, "platforms", list(model.platform_names))
         return [model.platform_names.index(n) for n in names]
 
 
 def build_interventions(cfg, model) -> list[Intervention]:
-    """Instantiate the enabled interventions of ``cfg.interventions`` from the registry."""
+    """Instantiate the enabled interventions of ``cfg.interventions`` from the registry, in the
+    schema's (fixed) order."""
     from omegaconf import OmegaConf
 
     out = []
-    for name, node in (cfg.get("interventions") or {}).items():  # schema order: fixed
+    for name, node in (cfg.get("interventions") or {}).items():
         if name not in REGISTRY:
             raise ConfigError(
                 f"interventions.{name}",
                 name,
                 "a registered intervention: " + (", ".join(sorted(REGISTRY)) or "(none yet)"),
             )
-        params = OmegaConf.to_container(node, resolve=True) if node is not None else {}
-        iv = REGISTRY[name](params, model)
+        iv = REGISTRY[name](OmegaConf.to_object(node), model)
         if iv.enabled:
             out.append(iv)
     return out
+
+
+def apply_all(model, day: int) -> None:
+    """Apply every active intervention for ``day`` (step 1 of the day)."""
+    for iv in model.interventions:
+        if iv.active(day):
+            iv.apply(model, day)
 
 
 def _keyed(model, kind: int, ids: np.ndarray, salt: int = 0) -> np.ndarray:
@@ -95,6 +229,11 @@ def _keyed(model, kind: int, ids: np.ndarray, salt: int = 0) -> np.ndarray:
     u01 = model.K.u01
     with np.errstate(over="ignore"):
         return np.array([u01(model.seed, 0, kind, int(i), salt) for i in ids.tolist()], np.float64)
+
+
+# --------------------------------------------------------------------------------------------
+# The interventions
+# --------------------------------------------------------------------------------------------
 
 
 @register("ai_detection")
@@ -108,20 +247,29 @@ class AIDetection(Intervention):
     scanned, whatever ``platforms`` says.
     """
 
+    Settings = AIDetectionSettings
+    changes = (
+        "switches.detect_on",
+        "switches.detect_fp",
+        "switches.detect_platforms",
+        "switches.detect_base",
+        "switches.review_capacity_mult",
+    )
+
     def switch_on(self, model):
-        sw = model.switches
+        sw, prm = model.switches, self.params
         sw.detect_on = True
-        sw.detect_fp = float(self.params["false_positive_rate"])
+        sw.detect_fp = float(prm.false_positive_rate)
         # a relationship can be scanned at stages engaged .. image (reaching the last stage ends
         # it): detection_delay 0 flags from engagement, 1 only at the image stage
-        scannable = _k.ST_IMAGE - _k.ST_ENGAGED
-        first = _k.ST_ENGAGED + int(np.floor(self.params["detection_delay"] * scannable + 0.5))
-        w = self.params["stage_weights"]
+        scannable = Stage.IMAGE - Stage.ENGAGED
+        first = Stage.ENGAGED + int(np.floor(prm.detection_delay * scannable + 0.5))
+        w = prm.stage_weights
         for p in self.platform_indices(model):
             sw.detect_platforms[p] = True
-            for s in range(_k.ST_ENGAGED, len(STAGES) + 1):
-                sw.detect_base[p, s] = self.params["sensitivity"] * w[s - 2] if s >= first else 0.0
-            sw.review_capacity_mult[p] *= float(self.params["review_capacity_multiplier"])
+            for s in range(Stage.ENGAGED, len(Stage)):
+                sw.detect_base[p, s] = prm.sensitivity * w[s - 2] if s >= first else 0.0
+            sw.review_capacity_mult[p] *= float(prm.review_capacity_multiplier)
 
 
 @register("cross_platform_sharing")
@@ -132,6 +280,9 @@ class CrossPlatformSharing(Intervention):
     signal arrives with ``share_probability``; the receiving platform then bans directly with
     ``ban_probability`` or queues a review of the account.
     """
+
+    Settings = CrossPlatformSharingSettings
+    counters = ("shared_signals",)
 
     def setup(self, model):
         self.pending: list[tuple[int, int, int, int]] = []
@@ -144,12 +295,14 @@ class CrossPlatformSharing(Intervention):
             if q == platform or not model.pop.acct[offender, q] or model.pop.banned_acct[offender, q]:
                 continue
             if (
-                model.K.u01(model.seed, day, _k.K_SHARE, offender, platform * 8 + q)
-                < self.params["share_probability"]
+                model.K.u01(model.seed, day, Decision.SHARE, offender, platform * 8 + q)
+                < self.params.share_probability
             ):
-                self.pending.append((day + int(self.params["delay_days"]), offender, platform, q))
+                self.pending.append((day + int(self.params.delay_days), offender, platform, q))
 
     def apply(self, model, day):
+        from sim import moderation
+
         due = [x for x in self.pending if x[0] <= day]
         if not due:
             return
@@ -157,30 +310,37 @@ class CrossPlatformSharing(Intervention):
         for _, o, p_from, q in sorted(due):
             if model.pop.banned_acct[o, q]:
                 continue
-            model.metrics.add("shared_signals", 1)
+            self.count(model, "shared_signals")
             if (
-                model.K.u01(model.seed, day, _k.K_SHARE, o, 64 + p_from * 8 + q)
-                < self.params["ban_probability"]
+                model.K.u01(model.seed, day, Decision.SHARE, o, 64 + p_from * 8 + q)
+                < self.params.ban_probability
             ):
-                model.ban(day, o, q, via="shared")
+                moderation.ban(model, day, o, q, via="shared")
             else:
-                model.enqueue_review(day, o, q, source="shared")
+                moderation.enqueue(model, day, o, q, source=Source.SHARED)
 
 
 @register("no_suggestions_for_minors")
 class NoSuggestionsForMinors(Intervention):
     """Friend suggestions for known minors: ``disabled``, ``no_adults`` or ``mutual_threshold``."""
 
+    Settings = NoSuggestionsForMinorsSettings
+    changes = (
+        "switches.suggestible",
+        "switches.no_adult_child_suggestions",
+        "switches.min_mutual_for_minors",
+    )
+
     def switch_on(self, model):
         sw, pop = model.switches, model.pop
-        mode = self.params["mode"]
+        mode = member(SuggestionMode, self.params.mode)
         for p in self.platform_indices(model):
-            if mode == "disabled":
+            if mode == SuggestionMode.DISABLED:
                 sw.suggestible[pop.known_minor[:, p], p] = False
-            elif mode == "no_adults":
+            elif mode == SuggestionMode.NO_ADULTS:
                 sw.no_adult_child_suggestions[p] = True
             else:
-                sw.min_mutual_for_minors[p] = int(self.params["mutual_friends"])
+                sw.min_mutual_for_minors[p] = int(self.params.mutual_friends)
 
 
 @register("private_by_default")
@@ -188,25 +348,29 @@ class PrivateByDefault(Intervention):
     """Known minors' accounts get private defaults; a share ``adherence`` keeps them.
 
     The child's draw for adherence is keyed by the child, so the same children keep the defaults
-    in every scenario and on every platform.
+    in every scenario and on every platform. This changes the children's own settings (they are
+    what outreach reads), not switches.
     """
 
+    Settings = PrivateByDefaultSettings
+    changes = ("pop.searchable", "pop.dm_open", "pop.location_shared", "pop.livestreams", "pop.lists_hidden")
+
     def switch_on(self, model):
-        pop = model.pop
+        pop, prm = model.pop, self.params
         nc = pop.n_children
-        keeps = _keyed(model, _k.K_ADHERENCE, np.arange(nc)) < self.params["adherence"]
+        keeps = _keyed(model, Decision.ADHERENCE, np.arange(nc)) < prm.adherence
         for p in self.platform_indices(model):
             t = np.zeros(pop.n, bool)
             t[:nc] = pop.known_minor[:nc, p] & keeps
-            if self.params["unsearchable"]:
+            if prm.unsearchable:
                 pop.searchable[t, p] = False
-            if self.params["dms_from_connections_only"]:
+            if prm.dms_from_connections_only:
                 pop.dm_open[t, p] = False
-            if self.params["location_hidden"]:
+            if prm.location_hidden:
                 pop.location_shared[t, p] = False
-            if self.params["livestream_contacts_only"]:
+            if prm.livestream_contacts_only:
                 pop.livestreams[t, p] = False
-            if self.params["connection_lists_hidden"]:
+            if prm.connection_lists_hidden:
                 pop.lists_hidden[t, p] = True
 
 
@@ -214,44 +378,56 @@ class PrivateByDefault(Intervention):
 class DutyOfCare(Intervention):
     """Platforms under sanctions review more, faster, and detect better (multipliers)."""
 
+    Settings = DutyOfCareSettings
+    changes = ("switches.review_capacity_mult", "switches.review_delay_mult", "switches.detect_mult")
+
     def switch_on(self, model):
-        sw = model.switches
+        sw, prm = model.switches, self.params
         for p in self.platform_indices(model):
-            sw.review_capacity_mult[p] *= float(self.params["review_capacity_multiplier"])
-            sw.review_delay_mult[p] /= float(self.params["report_handling_speedup"])
-            sw.detect_mult[p] *= float(self.params["detection_multiplier"])
+            sw.review_capacity_mult[p] *= float(prm.review_capacity_multiplier)
+            sw.review_delay_mult[p] /= float(prm.report_handling_speedup)
+            sw.detect_mult[p] *= float(prm.detection_multiplier)
 
 
 @register("education")
 class Education(Intervention):
     """Covered children (share by age band) block and report more and accept strangers less."""
 
+    Settings = EducationSettings
+    changes = ("switches.block_mult", "switches.report_mult", "switches.accept_mult")
+
     def switch_on(self, model):
-        pop, sw = model.pop, model.switches
+        pop, sw, prm = model.pop, model.switches, self.params
         nc = pop.n_children
-        cov = np.asarray(self.params["coverage_by_age_band"], float)[pop.age_band()]
-        covered = np.nonzero(_keyed(model, _k.K_COVERAGE, np.arange(nc), 1) < cov)[0]
-        sw.block_mult[covered] *= float(self.params["block_multiplier"])
-        sw.report_mult[covered] *= float(self.params["report_multiplier"])
-        sw.accept_mult[covered] *= float(self.params["accept_multiplier"])
+        cov = np.asarray(prm.coverage_by_age_band, float)[pop.age_band()]
+        covered = np.nonzero(_keyed(model, Decision.COVERAGE, np.arange(nc), 1) < cov)[0]
+        sw.block_mult[covered] *= float(prm.block_multiplier)
+        sw.report_mult[covered] *= float(prm.report_multiplier)
+        sw.accept_mult[covered] *= float(prm.accept_multiplier)
 
 
 @register("ban_evasion_prevention")
 class BanEvasionPrevention(Intervention):
     """A banned offender's returning account is stopped with ``block_probability``."""
 
+    Settings = BanEvasionPreventionSettings
+    changes = ("switches.return_block_prob",)
+
     def switch_on(self, model):
         for p in self.platform_indices(model):
-            model.switches.return_block_prob[p] = float(self.params["block_probability"])
+            model.switches.return_block_prob[p] = float(self.params.block_probability)
 
 
 @register("parental_guardianship")
 class ParentalGuardianship(Intervention):
     """Covered children's guardians notice more often; a cue ends the relationship more often."""
 
+    Settings = ParentalGuardianshipSettings
+    changes = ("switches.guardian_mult", "switches.guardian_abandon")
+
     def switch_on(self, model):
-        pop, sw = model.pop, model.switches
+        pop, sw, prm = model.pop, model.switches, self.params
         nc = pop.n_children
-        covered = np.nonzero(_keyed(model, _k.K_COVERAGE, np.arange(nc), 2) < self.params["coverage"])[0]
-        sw.guardian_mult[covered] *= float(self.params["cue_multiplier"])
-        sw.guardian_abandon[covered] = float(self.params["abandon_probability"])
+        covered = np.nonzero(_keyed(model, Decision.COVERAGE, np.arange(nc), 2) < prm.coverage)[0]
+        sw.guardian_mult[covered] *= float(prm.cue_multiplier)
+        sw.guardian_abandon[covered] = float(prm.abandon_probability)

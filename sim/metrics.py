@@ -14,8 +14,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.config import AGE_BANDS, CHANNELS, STAGES
+from sim.categories import AGE_BANDS, CHANNELS, STAGES, Exit, Stage
 
+#: Daily counters: the columns of timeseries.csv after ``new_children_<stage>``, in this order
+#: (the output schema: never reorder). Mechanisms add to them by name; an intervention records
+#: only the counters it declares (``Intervention.counters``).
 COUNTERS = (
     "outreach_attempts_reaching_a_child",
     "recontacts",
@@ -53,6 +56,7 @@ COUNTERS = (
     "bans_via_sharing",
     "bans_via_review",
 )
+#: Levels measured at the end of each day (not summed over days).
 LEVELS = ("active_relationships", "active_offenders")
 
 
@@ -101,13 +105,13 @@ class Metrics:
         m = self.model
         # one contiguous pass over [children, stage] (numpy's axis-0 sum of narrow rows is
         # ~8x slower than finding the few hits and counting their columns)
-        first = m.child_first_day
+        first = m.first_reach.day
         hits = np.flatnonzero(first == day)
         new = np.bincount(hits % first.shape[1], minlength=first.shape[1])
         for s, name in enumerate(STAGES, start=1):
             self._row[self._index[f"new_children_{name}"]] = int(new[s])
         n_rel = int(m.n_rel[0])
-        active = m.rel["exit"][:n_rel] == 0
+        active = m.rel.exit[:n_rel] == Exit.ACTIVE
         self.set_level("active_relationships", int(active.sum()))
         banned_all = m.pop.banned_acct[m.pop.offender_ids] | ~m.pop.acct[m.pop.offender_ids]
         self.set_level("active_offenders", int((~banned_all.all(axis=1)).sum()))
@@ -137,7 +141,7 @@ class Metrics:
         pop = m.pop
         nc = pop.n_children
         tot = self.totals()
-        first = m.child_first_day
+        first = m.first_reach.day
         out: dict = {
             "scenario": str(m.cfg.scenario.name),
             "seed": m.seed,
@@ -183,25 +187,25 @@ class Metrics:
         # platform and channel where the child was first contacted: each child is credited to
         # one place for every stage, so each breakdown partitions the children and never
         # increases along the chain (offences_by_platform says where offences happened)
-        first_plat = m.child_first_plat[:, 1]
+        first_plat = m.first_reach.plat[:, Stage.CONTACTED]
         out["by_platform"] = {
             name: {s: int(reached[first_plat == p, j].sum()) for j, s in enumerate(STAGES)}
             for p, name in enumerate(m.platform_names)
         }
-        first_chan = m.child_first_chan[:, 1]
+        first_chan = m.first_reach.chan[:, Stage.CONTACTED]
         out["by_channel"] = {
             name: {s: int(reached[first_chan == c, j].sum()) for j, s in enumerate(STAGES)}
             for c, name in enumerate(CHANNELS)
         }
         n_rel = int(m.n_rel[0])
-        off_plat = m.rel["plat"][:n_rel][m.rel["offence"][:n_rel] >= 0]
+        off_plat = m.rel.plat[:n_rel][m.rel.offence[:n_rel] >= 0]
         out["offences_by_platform"] = {
             name: int((off_plat == p).sum()) for p, name in enumerate(m.platform_names)
         }
         out["population_by_age_band"] = {b: int((band == i).sum()) for i, b in enumerate(AGE_BANDS)}
         # derived rates (shares of children; calibration targets in docs/ODD.md)
         n_sc = out["children_sexual_communication"]
-        sc = first[:, 5] >= 0
+        sc = first[:, Stage.SEXUAL_COMMUNICATION] >= 0
         out["rates"] = {
             "share_children_contacted": _ratio(out["children_contacted"], nc),
             "share_children_engaged": _ratio(out["children_engaged"], nc),
@@ -218,7 +222,7 @@ class Metrics:
             per_off = np.zeros(pop.n_offenders, np.int64)
             R = m.rel
             if n_rel:
-                pairs = np.unique(R["off"][:n_rel].astype(np.int64) * nc + R["child"][:n_rel])
+                pairs = np.unique(R.off[:n_rel].astype(np.int64) * nc + R.child[:n_rel])
                 offs = pairs // nc
                 per_off = np.bincount(pop.node_off_index[offs], minlength=pop.n_offenders)
             out["children_reached_per_offender"] = {

@@ -14,18 +14,37 @@ A tie sits on each platform where both ends hold an account, with probability
 ties: they feed the contact-book suggestion signal but carry no platform interactions (the
 contact step counts interactions on platforms only).
 
-:class:`TieStore` is the array form the kernels use; :meth:`TieStore.to_networkx` gives the
-networkx view.
+:class:`TieStore` is the array form the kernels use (its arrays, bundled as :class:`Ties`, are
+what kernels take); :meth:`TieStore.to_networkx` gives the networkx view. The store's kernels
+(finding, inserting and changing ties) are here too.
+
+Graph storage: a CSR "with room to grow". Node ``u`` owns slots ``start[u] .. start[u]+cap[u]``
+of the pool arrays, of which the first ``deg[u]`` are used. Each tie is stored twice (once per
+end) with the same attributes: ``nbr`` (other end), ``emask`` (bit set of platforms the tie is
+on; 0 = dormant), ``eday`` (day created), ``echan`` (:class:`~sim.categories.Channel`, plus
+:data:`REL_BIT` when the tie carries a relationship), ``erel`` (offender-child relationship id or
+-1). Children have the lowest ids, so an offender-child tie is always met from the child's side
+(u < v). ``pdeg[u, p]`` counts u's ties on platform p.
 """
 
 from __future__ import annotations
 
+from collections import namedtuple
+from dataclasses import dataclass
+
 import networkx as nx
 import numpy as np
 
-from sim.config import CHANNELS
-from sim.kernels import CH_ADULT, CH_CLUB, CH_HOUSEHOLD, CH_SCHOOL, CHAN_MASK, numba_module
-from sim.population import STREAM_TIES, Population, rng_for
+from sim.backend import kernel
+from sim.categories import CHANNELS, Channel
+from sim.fields import ConfigError, choice, number, prob
+from sim.population import Groups, Population
+from sim.rng import Stream, rng_for
+
+#: A tie that carries (or carried) an offender-child relationship has this bit set in ``echan``
+#: (``erel`` >= 0): the benign pass of the contact step then skips it without reading ``erel``.
+REL_BIT = 64
+CHAN_MASK = 63  # echan & CHAN_MASK = the channel
 
 #: From this many ties up, the initial graph is de-duplicated and laid out by O(ties) Numba
 #: counting sorts; below it by NumPy sorts, which give the same arrays and spare a small run
@@ -33,12 +52,235 @@ from sim.population import STREAM_TIES, Population, rng_for
 NUMBA_BUILD_MIN_TIES = 200_000
 
 
+@dataclass
+class NetworkSettings:
+    """``network.*`` keys of the initial social structure and its storage."""
+
+    class_friends_mean: float = number(0, 1000)
+    year_friends_mean: float = number(0, 1000)
+    club_friends_mean: float = number(0, 1000)
+    adult_friends_mean: float = number(0, 1000)
+    parents_know_each_other: float = prob()
+    tie_on_platform: float = prob()
+    capacity_slack: float = number(0, 4)
+    builder: str = choice("arrays", "networkx")
+
+
+def check(cfg) -> None:
+    """The networkx reference builder is for small worlds only."""
+    n = cfg.population.n_children + cfg.population.n_adults
+    if cfg.network.builder == "networkx" and n > 200_000:
+        raise ConfigError(
+            "network.builder",
+            cfg.network.builder,
+            "'arrays' above 200,000 agents (the networkx builder is a reference for "
+            "small worlds: minutes and gigabytes at 10^6 agents)",
+        )
+
+
+#: The arrays of a :class:`TieStore`, as kernels take them.
+Ties = namedtuple("Ties", "start deg cap nbr emask eday echan erel pool_used pdeg")
+#: Ties to insert: ``u[i] - v[i]`` on platforms ``mask[i]``, made through ``chan[i]``,
+#: carrying relationship ``rel[i]`` (-1: none).
+TieBatch = namedtuple("TieBatch", "u v mask chan rel")
+
+
+# --------------------------------------------------------------------------------------------
+# Kernels of the store
+# --------------------------------------------------------------------------------------------
+
+
+@kernel
+def find_slot(ties, u, v):
+    """Slot of the half-edge u->v, or -1."""
+    s = ties.start[u]
+    for i in range(s, s + ties.deg[u]):
+        if ties.nbr[i] == v:
+            return i
+    return -1
+
+
+@kernel
+def _append_half(ties, u, v, mask, day, chan, rel):
+    """Append half-edge u->v; relocates u's block to the pool end when full.
+
+    Returns False when the pool has no room (the caller grows the pool and retries).
+    """
+    start, deg, cap, pool_used = ties.start, ties.deg, ties.cap, ties.pool_used
+    nbr, emask, eday, echan, erel = ties.nbr, ties.emask, ties.eday, ties.echan, ties.erel
+    if deg[u] == cap[u]:
+        new_cap = cap[u] * 2 + 4
+        if pool_used[0] + new_cap > nbr.shape[0]:
+            return False
+        ns = pool_used[0]
+        os_ = start[u]
+        for i in range(deg[u]):
+            nbr[ns + i] = nbr[os_ + i]
+            emask[ns + i] = emask[os_ + i]
+            eday[ns + i] = eday[os_ + i]
+            echan[ns + i] = echan[os_ + i]
+            erel[ns + i] = erel[os_ + i]
+        start[u] = ns
+        cap[u] = new_cap
+        pool_used[0] = ns + new_cap
+    i = start[u] + deg[u]
+    nbr[i] = v
+    emask[i] = mask
+    eday[i] = day
+    echan[i] = (chan | REL_BIT) if rel >= 0 else chan
+    erel[i] = rel
+    deg[u] += 1
+    return True
+
+
+@kernel
+def _pdeg_add(pdeg, u, mask, delta):
+    for p in range(pdeg.shape[1]):
+        if (mask >> p) & 1:
+            pdeg[u, p] += delta
+
+
+@kernel
+def set_tie_mask(ties, u, v, new_mask):
+    """Change the platform set of tie u-v (both halves) and keep per-platform degrees right."""
+    su = find_slot(ties, u, v)
+    sv = find_slot(ties, v, u)
+    if su < 0 or sv < 0:
+        return False
+    old = np.int64(ties.emask[su])
+    _pdeg_add(ties.pdeg, u, old, -1)
+    _pdeg_add(ties.pdeg, v, old, -1)
+    ties.emask[su] = new_mask
+    ties.emask[sv] = new_mask
+    _pdeg_add(ties.pdeg, u, np.int64(new_mask), 1)
+    _pdeg_add(ties.pdeg, v, np.int64(new_mask), 1)
+    return True
+
+
+@kernel
+def drop_platform(ties, u, p):
+    """Take platform ``p`` off every tie of node ``u`` (its account there is gone); returns the
+    number of ties changed."""
+    bit = np.int64(1) << p
+    s0 = ties.start[u]
+    n = 0
+    for slot in range(s0, s0 + ties.deg[u]):
+        m = np.int64(ties.emask[slot])
+        if m & bit:
+            set_tie_mask(ties, u, ties.nbr[slot], m & ~bit)
+            n += 1
+    return n
+
+
+@kernel
+def insert_ties(batch, day, first, ties):
+    """Insert ties ``batch.u[i] - batch.v[i]`` for i >= first, in order, skipping pairs already
+    tied.
+
+    Returns (index reached, number inserted). The index is the batch length unless the pool
+    filled up. A pair that is already tied gets the new platforms added to its mask instead (and,
+    for a relationship tie, the new relationship id: a dormant tie is revived on recontact).
+    """
+    tu, tv, tmask, tchan, trel = batch.u, batch.v, batch.mask, batch.chan, batch.rel
+    deg, cap, pool_used = ties.deg, ties.cap, ties.pool_used
+    n = tu.shape[0]
+    inserted = 0
+    for i in range(first, n):
+        u = tu[i]
+        v = tv[i]
+        if u == v:
+            continue
+        s = find_slot(ties, u, v)
+        if s >= 0:
+            m = np.int64(ties.emask[s]) | np.int64(tmask[i])
+            if m != ties.emask[s]:
+                set_tie_mask(ties, u, v, m)
+            if trel[i] >= 0:
+                s2 = find_slot(ties, v, u)
+                ties.erel[s] = trel[i]
+                ties.erel[s2] = trel[i]
+                ties.echan[s] = ties.echan[s] | REL_BIT
+                ties.echan[s2] = ties.echan[s2] | REL_BIT
+            continue
+        need = 0
+        if deg[u] == cap[u]:
+            need += cap[u] * 2 + 4
+        if deg[v] == cap[v]:
+            need += cap[v] * 2 + 4
+        if pool_used[0] + need > ties.nbr.shape[0]:
+            return i, inserted
+        _append_half(ties, u, v, tmask[i], day, tchan[i], trel[i])
+        _append_half(ties, v, u, tmask[i], day, tchan[i], trel[i])
+        _pdeg_add(ties.pdeg, u, np.int64(tmask[i]), 1)
+        _pdeg_add(ties.pdeg, v, np.int64(tmask[i]), 1)
+        inserted += 1
+    return n, inserted
+
+
+@kernel
+def first_copies_counting(a, b, n):
+    """``keep[i]`` = True for the first listed copy of each pair ``(a[i], b[i])`` (ids < n).
+
+    The same selection as ``np.unique(a * n + b, return_index=True)`` sorted back into list
+    order, in O(ties + n): a stable counting sort by ``a`` and a last-seen marker per ``b``.
+    """
+    m = a.shape[0]
+    cnt = np.zeros(n + 1, np.int64)
+    for i in range(m):
+        cnt[a[i] + 1] += 1
+    for x in range(n):
+        cnt[x + 1] += cnt[x]
+    fill = cnt[:n].copy()
+    order = np.empty(m, np.int64)
+    for i in range(m):
+        order[fill[a[i]]] = i
+        fill[a[i]] += 1
+    seen = np.full(n, -1, np.int64)
+    keep = np.zeros(m, np.bool_)
+    for x in range(n):
+        for j in range(cnt[x], cnt[x + 1]):
+            i = order[j]
+            if seen[b[i]] != x:
+                seen[b[i]] = x
+                keep[i] = True
+    return keep
+
+
+@kernel
+def scatter_halves(u, v, mask, chan, start, nbr, emask, echan):
+    """Place the half-edges of ties ``u[i]-v[i]`` in their owners' blocks: first every
+    ``u[i] -> v[i]`` in list order, then every ``v[i] -> u[i]`` (the order of a stable sort of
+    the half-edges by owner), in O(ties)."""
+    fill = np.zeros(start.shape[0], np.int64)
+    for side in range(2):
+        own = u if side == 0 else v
+        other = v if side == 0 else u
+        for i in range(u.shape[0]):
+            x = own[i]
+            s = start[x] + fill[x]
+            fill[x] += 1
+            nbr[s] = other[i]
+            emask[s] = mask[i]
+            echan[s] = chan[i]
+
+
+# --------------------------------------------------------------------------------------------
+# The store
+# --------------------------------------------------------------------------------------------
+
+
+def _numba():
+    from sim.backend import kernels
+
+    return kernels("numba")
+
+
 def first_copies(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
     """Boolean mask of the first listed copy of each pair ``(a[i], b[i])`` (ids < n)."""
     a = np.asarray(a, np.int64)
     b = np.asarray(b, np.int64)
     if a.size >= NUMBA_BUILD_MIN_TIES:
-        return numba_module().first_copies(a, b, n)
+        return _numba().first_copies_counting(a, b, n)
     _, first = np.unique(a * n + b, return_index=True)
     keep = np.zeros(a.size, bool)
     keep[first] = True
@@ -49,7 +291,8 @@ class TieStore:
     """CSR with room to grow: node ``u`` owns ``cap[u]`` slots from ``start[u]``; ``deg[u]`` used.
 
     Each tie is stored in both directions with the same attributes (platform mask, day created,
-    channel, relationship id). ``pdeg[u, p]`` counts u's ties on platform p.
+    channel, relationship id). ``pdeg[u, p]`` counts u's ties on platform p. ``arrays`` is the
+    :class:`Ties` bundle kernels take (renewed when the pool grows).
     """
 
     def __init__(
@@ -81,7 +324,7 @@ class TieStore:
         # each owner's block: its ties as first end (list order), then as second end
         chan = np.asarray(chan, np.int8)
         if u.size >= NUMBA_BUILD_MIN_TIES:
-            numba_module().scatter_halves(u, v, mask, chan, start, self.nbr, self.emask, self.echan)
+            _numba().scatter_halves(u, v, mask, chan, start, self.nbr, self.emask, self.echan)
         elif u.size:
             hu = np.concatenate([u, v])
             order = np.argsort(hu, kind="stable")
@@ -97,6 +340,21 @@ class TieStore:
         for p in range(n_platforms):
             on = ((mask >> p) & 1).astype(bool)
             self.pdeg[:, p] = np.bincount(u[on], minlength=n) + np.bincount(v[on], minlength=n)
+        self._bundle()
+
+    def _bundle(self) -> None:
+        self.arrays = Ties(
+            self.start,
+            self.deg,
+            self.cap,
+            self.nbr,
+            self.emask,
+            self.eday,
+            self.echan,
+            self.erel,
+            self.pool_used,
+            self.pdeg,
+        )
 
     # -- growth ---------------------------------------------------------------------------
     def grow(self, factor: float = 1.5) -> None:
@@ -107,31 +365,14 @@ class TieStore:
             arr = np.full(new, fill, old.dtype)
             arr[: old.shape[0]] = old
             setattr(self, name, arr)
+        self._bundle()
 
     def insert(self, K, tu, tv, tmask, tchan, trel, day: int) -> int:
         """Insert ties with kernel namespace K, growing the pool as needed. Returns # inserted."""
+        batch = TieBatch(tu, tv, tmask, tchan, trel)
         first, total = 0, 0
         while True:
-            first, ins = K.insert_ties(
-                tu,
-                tv,
-                tmask,
-                tchan,
-                trel,
-                day,
-                first,
-                self.start,
-                self.deg,
-                self.cap,
-                self.nbr,
-                self.emask,
-                self.eday,
-                self.echan,
-                self.erel,
-                self.pool_used,
-                self.pdeg,
-                self.n_platforms,
-            )
+            first, ins = K.insert_ties(batch, day, first, self.arrays)
             total += int(ins)
             if first >= tu.shape[0]:
                 return total
@@ -192,7 +433,7 @@ class TieStore:
     @staticmethod
     def dormant_mask(mask: np.ndarray, chan: np.ndarray) -> np.ndarray:
         """Ties with no platform that began online are dormant (offline ties are not)."""
-        online = chan >= CH_ADULT + 1
+        online = chan >= Channel.ADULT_NETWORK + 1
         return (mask == 0) & online
 
 
@@ -206,10 +447,10 @@ def _random_partner_edges(rng, ids_lo, ids_hi, mean_ties, members):
     return src, dst
 
 
-def build_initial_ties(cfg, pop: Population, groups: dict) -> TieStore:
+def build_initial_ties(cfg, pop: Population, groups: Groups) -> TieStore:
     """Initial ties from households, schools, clubs and adult networks (see module docstring)."""
     nw = cfg.network
-    rng = rng_for(int(cfg.seed), STREAM_TIES)
+    rng = rng_for(int(cfg.seed), Stream.TIES)
     nc = pop.n_children
     n = pop.n
     us, vs, chs = [], [], []
@@ -234,12 +475,12 @@ def build_initial_ties(cfg, pop: Population, groups: dict) -> TieStore:
     idx = np.arange(order.size)
     for off in range(1, max_size):
         ok = idx + off < hi
-        add(order[idx[ok]], order[idx[ok] + off], CH_HOUSEHOLD)
+        add(order[idx[ok]], order[idx[ok] + off], Channel.HOUSEHOLD)
     # relatives: each relative tied to the children of a random household
-    rel_lo = groups["relative_start"]
-    n_rel = groups["n_relatives"]
-    if n_rel and groups["n_households"]:
-        rel_hh = rng.integers(0, groups["n_households"], size=n_rel)
+    rel_lo = groups.relative_start
+    n_rel = groups.n_relatives
+    if n_rel and groups.n_households:
+        rel_hh = rng.integers(0, groups.n_households, size=n_rel)
         child_order = np.argsort(hh[:nc], kind="stable")
         hh_c = hh[:nc][child_order]
         c_lo = np.searchsorted(hh_c, rel_hh)
@@ -247,7 +488,7 @@ def build_initial_ties(cfg, pop: Population, groups: dict) -> TieStore:
         k = c_hi - c_lo
         src = np.repeat(np.arange(rel_lo, rel_lo + n_rel), k)
         pos = np.repeat(c_lo, k) + (np.arange(k.sum()) - np.repeat(np.cumsum(k) - k, k))
-        add(src, child_order[pos], CH_HOUSEHOLD)
+        add(src, child_order[pos], Channel.HOUSEHOLD)
 
     # school: classmates and year-group friends (children sorted by school, year, class)
     cid = pop.class_id[:nc]
@@ -255,19 +496,19 @@ def build_initial_ties(cfg, pop: Population, groups: dict) -> TieStore:
     cls_hi = np.searchsorted(cid, cid, side="right")
     kids = np.arange(nc)
     s, d = _random_partner_edges(rng, cls_lo, cls_hi, nw.class_friends_mean, kids)
-    add(s, d, CH_SCHOOL)
+    add(s, d, Channel.SCHOOL)
     yg_key = pop.school[:nc].astype(np.int64) * 10 + pop.year_group[:nc]
     y_lo = np.searchsorted(yg_key, yg_key, side="left")
     y_hi = np.searchsorted(yg_key, yg_key, side="right")
     s, d = _random_partner_edges(rng, y_lo, y_hi, nw.year_friends_mean, kids)
-    add(s, d, CH_SCHOOL)
+    add(s, d, Channel.SCHOOL)
     # teachers: one per class, tied to ~30% of its pupils (school channel)
-    t0, n_t = groups["teacher_start"], groups["n_teachers"]
-    n_cls = groups["n_classes"]
+    t0, n_t = groups.teacher_start, groups.n_teachers
+    n_cls = groups.n_classes
     n_class_teachers = min(n_t, n_cls)
     if n_class_teachers:
         pick = kids[(cid < n_class_teachers) & (rng.random(nc) < 0.3)]
-        add(t0 + cid[pick], pick, CH_SCHOOL)
+        add(t0 + cid[pick], pick, Channel.SCHOOL)
 
     # clubs: members of an area shuffled into clubs; a coach each
     pc = cfg.population
@@ -282,11 +523,11 @@ def build_initial_ties(cfg, pop: Population, groups: dict) -> TieStore:
         k = rng.poisson(nw.club_friends_mean / 2.0, size=club_members.size)
         src = np.repeat(np.arange(club_members.size), k)
         dst = np.repeat(c_lo, k) + (rng.random(src.size) * np.repeat(c_hi - c_lo, k)).astype(np.int64)
-        add(club_members[src], club_members[dst], CH_CLUB)
+        add(club_members[src], club_members[dst], Channel.CLUB)
         coaches_avail = n_t - n_class_teachers
         if coaches_avail > 0:
             coach = t0 + n_class_teachers + (club_of % coaches_avail)
-            add(coach, club_members, CH_CLUB)
+            add(coach, club_members, Channel.CLUB)
 
     # adult networks: local (same area, by sorting adults by area) and some global ties
     adults = np.arange(nc, n)
@@ -302,14 +543,14 @@ def build_initial_ties(cfg, pop: Population, groups: dict) -> TieStore:
         np.repeat(a_lo, k) + (rng.random(src.size) * np.repeat(a_hi - a_lo, k)).astype(np.int64),
         (rng.random(src.size) * a_sorted.size).astype(np.int64),
     )
-    add(a_sorted[src], a_sorted[dst], CH_ADULT)
+    add(a_sorted[src], a_sorted[dst], Channel.ADULT_NETWORK)
     # parents of classmates who are friends know each other
-    p0, n_par = groups["parent_start"], groups["n_parents"]
+    p0, n_par = groups.parent_start, groups.n_parents
     if n_par:
-        first_parent = np.full(groups["n_households"], -1, np.int64)
-        hh_par = groups["hh_of_parent"]
+        first_parent = np.full(groups.n_households, -1, np.int64)
+        hh_par = groups.hh_of_parent
         first_parent[hh_par[::-1]] = np.arange(p0, p0 + n_par)[::-1]
-        school_pairs = [(a, b) for a, b, c in zip(us, vs, chs) if c.size and c[0] == CH_SCHOOL]
+        school_pairs = [(a, b) for a, b, c in zip(us, vs, chs) if c.size and c[0] == Channel.SCHOOL]
         if school_pairs:
             s_cls = np.concatenate([a for a, _ in school_pairs])
             d_cls = np.concatenate([b for _, b in school_pairs])
@@ -319,7 +560,7 @@ def build_initial_ties(cfg, pop: Population, groups: dict) -> TieStore:
             pa = first_parent[hh[s_cls[pick]]]
             pb = first_parent[hh[d_cls[pick]]]
             ok = (pa >= 0) & (pb >= 0)
-            add(pa[ok], pb[ok], CH_ADULT)
+            add(pa[ok], pb[ok], Channel.ADULT_NETWORK)
 
     u = np.concatenate(us)
     v = np.concatenate(vs)
@@ -341,7 +582,7 @@ def build_initial_ties(cfg, pop: Population, groups: dict) -> TieStore:
     return TieStore(n, acct.shape[1], a, b, mask, ch, slack=nw.capacity_slack)
 
 
-def build_initial_ties_networkx(cfg, pop: Population, groups: dict) -> TieStore:
+def build_initial_ties_networkx(cfg, pop: Population, groups: Groups) -> TieStore:
     """The same social structure built with networkx generators: a reference for small worlds.
 
     Households are complete graphs (``nx.complete_graph``); classmates, year groups, clubs and
@@ -353,7 +594,7 @@ def build_initial_ties_networkx(cfg, pop: Population, groups: dict) -> TieStore:
     ``tests/test_network.py`` checks both give the same structure statistics.
     """
     nw, pc = cfg.network, cfg.population
-    rng = rng_for(int(cfg.seed), STREAM_TIES + 100)
+    rng = rng_for(int(cfg.seed), Stream.TIES_NETWORKX)
     nc, n = pop.n_children, pop.n
     g = nx.Graph()
     g.add_nodes_from(range(n))
@@ -377,47 +618,47 @@ def build_initial_ties_networkx(cfg, pop: Population, groups: dict) -> TieStore:
     hh = pop.household
     for members in _groups_of(hh):
         for a, b in nx.complete_graph(members).edges():
-            add(a, b, CH_HOUSEHOLD)
+            add(a, b, Channel.HOUSEHOLD)
     children_by_hh = {h: m[m < nc] for h, m in zip(*_keyed_groups(hh[:nc]), strict=True)}
     keys = list(children_by_hh)
-    for r in range(groups["relative_start"], groups["relative_start"] + groups["n_relatives"]):
+    for r in range(groups.relative_start, groups.relative_start + groups.n_relatives):
         if keys:
             for c in children_by_hh[keys[int(rng.integers(0, len(keys)))]]:
-                add(r, c, CH_HOUSEHOLD)
+                add(r, c, Channel.HOUSEHOLD)
     for members in _groups_of(pop.class_id[:nc]):
-        random_group(members, nw.class_friends_mean, CH_SCHOOL)
+        random_group(members, nw.class_friends_mean, Channel.SCHOOL)
     year_key = np.where(pop.school[:nc] >= 0, pop.school[:nc].astype(np.int64) * 10 + pop.year_group[:nc], -1)
     for members in _groups_of(year_key):
-        random_group(members, nw.year_friends_mean, CH_SCHOOL)
-    t0, n_t, n_cls = groups["teacher_start"], groups["n_teachers"], groups["n_classes"]
+        random_group(members, nw.year_friends_mean, Channel.SCHOOL)
+    t0, n_t, n_cls = groups.teacher_start, groups.n_teachers, groups.n_classes
     n_class_teachers = min(n_t, n_cls)
     for c in range(nc):
         if pop.class_id[c] < n_class_teachers and rng.random() < 0.3:
-            add(t0 + int(pop.class_id[c]), c, CH_SCHOOL)
+            add(t0 + int(pop.class_id[c]), c, Channel.SCHOOL)
     in_club = np.nonzero(rng.random(nc) < pc.club_membership)[0]
     for area_members in _groups_of(pop.area[in_club]):
         members = in_club[area_members]
         rng.shuffle(members)
         for i in range(0, len(members), pc.club_size):
             club = members[i : i + pc.club_size]
-            random_group(club, nw.club_friends_mean, CH_CLUB)
+            random_group(club, nw.club_friends_mean, Channel.CLUB)
             coaches = n_t - n_class_teachers
             if coaches > 0:
                 coach = t0 + n_class_teachers + (i // pc.club_size) % coaches
                 for c in club:
-                    add(coach, int(c), CH_CLUB)
+                    add(coach, int(c), Channel.CLUB)
     adults = np.arange(nc, n)
     for members in _groups_of(pop.area[adults]):
-        random_group(adults[members], 0.8 * nw.adult_friends_mean, CH_ADULT)
-    random_group(adults, 0.2 * nw.adult_friends_mean, CH_ADULT)
+        random_group(adults[members], 0.8 * nw.adult_friends_mean, Channel.ADULT_NETWORK)
+    random_group(adults, 0.2 * nw.adult_friends_mean, Channel.ADULT_NETWORK)
     first_parent = {}
-    for i in range(groups["parent_start"], groups["parent_start"] + groups["n_parents"]):
+    for i in range(groups.parent_start, groups.parent_start + groups.n_parents):
         first_parent.setdefault(int(hh[i]), i)
     for a, b, d in list(g.edges(data=True)):
-        if d["channel"] == CH_SCHOOL and a < nc and b < nc and rng.random() < nw.parents_know_each_other:
+        if d["channel"] == Channel.SCHOOL and a < nc and b < nc and rng.random() < nw.parents_know_each_other:
             pa, pb = first_parent.get(int(hh[a])), first_parent.get(int(hh[b]))
             if pa is not None and pb is not None:
-                add(pa, pb, CH_ADULT)
+                add(pa, pb, Channel.ADULT_NETWORK)
     e = np.array([(min(a, b), max(a, b), d["channel"]) for a, b, d in g.edges(data=True)], np.int64).reshape(
         -1, 3
     )

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.config import STAGES
+from sim.categories import STAGES
 
 STAGE_COLOURS = ("#4e79a7", "#59a14f", "#9c755f", "#f28e2b", "#e15759", "#b07aa1", "#76b7b2")
 

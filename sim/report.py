@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.config import AGE_BANDS
+from sim.categories import AGE_BANDS
 from sim.results import Run, check_consistent, load_runs
 
 BASELINE = "baseline_2019"

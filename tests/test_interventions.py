@@ -31,7 +31,7 @@ import yaml
 from helpers import run_model, small
 from omegaconf import OmegaConf
 
-from sim import kernels as K
+from sim.categories import Channel, Role
 from sim.config import CONF_DIR, load_config
 from sim.interventions import REGISTRY
 from sim.model import GroomingModel
@@ -108,12 +108,12 @@ def suggestion_ties_after(m: GroomingModel, start_day: int):
     df = m.relationships()
     rec = recontact_mask(df) if len(df) else np.zeros(0, bool)
     u, v, mask, day, chan, rel = m.ties.edges()  # u < v: a child end, if any, is u
-    sel = np.nonzero((chan == K.CH_SUGGESTION) & (day >= start_day) & (u < nc))[0]
+    sel = np.nonzero((chan == Channel.SUGGESTION) & (day >= start_day) & (u < nc))[0]
     out = []
     for i in sel.tolist():
         a, b, r = int(u[i]), int(v[i]), int(rel[i])
         if r >= 0:
-            plats = [int(m.rel["first_plat"][r])]
+            plats = [int(m.rel.first_plat[r])]
         else:
             plats = [p for p in range(m.n_platforms) if (int(mask[i]) >> p) & 1]
         for p in plats:
@@ -123,7 +123,7 @@ def suggestion_ties_after(m: GroomingModel, start_day: int):
 
 
 def presents_as_adult(m: GroomingModel, node: int) -> bool:
-    return m.pop.role[node] != K.ROLE_CHILD and not m.claims_teen_node[node]
+    return m.pop.role[node] != Role.CHILD and not m.offender_nodes.claims_teen[node]
 
 
 # ------------------------------------------------------------------------------------------

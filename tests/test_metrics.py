@@ -128,17 +128,17 @@ def test_stage_counts_never_increase_within_channel_groups():
     and channel of a stage only once); the channel breakdown then shows one child engaged through
     ``gaming`` that was never contacted through it.
     """
-    from sim import kernels as K
+    from sim.categories import Channel, Stage
     from sim.model import GroomingModel
 
     m = GroomingModel(make_cfg(tiny("days=3")))
     c = 0
-    m.child_first_day[c, K.ST_CONTACTED] = 1
-    m.child_first_chan[c, K.ST_CONTACTED] = K.CH_SEARCH
-    m.child_first_plat[c, K.ST_CONTACTED] = 0
-    m.child_first_day[c, K.ST_ENGAGED] = 3
-    m.child_first_chan[c, K.ST_ENGAGED] = K.CH_GAMING
-    m.child_first_plat[c, K.ST_ENGAGED] = 0
+    m.child_first_day[c, Stage.CONTACTED] = 1
+    m.first_reach.chan[c, Stage.CONTACTED] = Channel.SEARCH
+    m.first_reach.plat[c, Stage.CONTACTED] = 0
+    m.child_first_day[c, Stage.ENGAGED] = 3
+    m.first_reach.chan[c, Stage.ENGAGED] = Channel.GAMING
+    m.first_reach.plat[c, Stage.ENGAGED] = 0
     by_channel = m.summary()["by_channel"]
     bad = {ch: chain(v) for ch, v in by_channel.items() if not non_increasing(chain(v))}
     assert bad == {}

@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 from helpers import SEEDS, make_cfg, small
 
-from sim import kernels as K
+from sim.backend import kernels
+from sim.categories import Channel, ContactKind, Role
 from sim.config import CHANNELS
 from sim.model import GroomingModel
-from sim.population import KIND_PARENT
 
 OFFLINE = ("household", "school", "club", "adult_network")
 
@@ -80,14 +80,14 @@ def test_networkx_view_has_node_and_edge_attributes(run):
 def test_node_id_layout(built):
     pop = built.pop
     nc = pop.n_children
-    assert (pop.role[:nc] == K.ROLE_CHILD).all()
-    assert (pop.role[nc:] != K.ROLE_CHILD).all()
+    assert (pop.role[:nc] == Role.CHILD).all()
+    assert (pop.role[nc:] != Role.CHILD).all()
     # offenders are the last ids
     n_off = pop.n_offenders
     assert n_off == round(pop.n_adults * 0.02) > 0
     assert pop.offender_ids.tolist() == list(range(pop.n - n_off, pop.n))
-    assert (pop.role[pop.n - n_off :] == K.ROLE_OFFENDER).all()
-    assert (pop.role[nc : pop.n - n_off] == K.ROLE_CONTACT).all()
+    assert (pop.role[pop.n - n_off :] == Role.OFFENDER).all()
+    assert (pop.role[nc : pop.n - n_off] == Role.CONTACT).all()
     assert ((pop.age[:nc] >= 8) & (pop.age[:nc] <= 17)).all()
     assert (pop.age[nc:] >= 18).all()
 
@@ -96,14 +96,14 @@ def test_every_child_has_a_household_tie_to_a_parent(built):
     pop = built.pop
     nc = pop.n_children
     u, v, m, day, chan, rel = built.ties.half_edges()
-    to_parent = (u < nc) & (chan == K.CH_HOUSEHOLD) & (pop.contact_kind[v] == KIND_PARENT)
+    to_parent = (u < nc) & (chan == Channel.HOUSEHOLD) & (pop.contact_kind[v] == ContactKind.PARENT)
     has_parent = np.zeros(nc, bool)
     has_parent[u[to_parent]] = True
     assert has_parent.all()  # 1200 adults: enough for every household to have a parent
     # the parent is of the child's own household
     assert (pop.household[u[to_parent]] == pop.household[v[to_parent]]).all()
     # and no offender is anyone's parent or relative at the start
-    off = pop.role == K.ROLE_OFFENDER
+    off = pop.role == Role.OFFENDER
     assert not (off[v] & (u < nc)).any()
 
 
@@ -111,7 +111,7 @@ def test_school_ties_join_classmates_and_year_groups(built):
     pop = built.pop
     nc = pop.n_children
     u, v, m, day, chan, rel = built.ties.edges()
-    sc = (chan == K.CH_SCHOOL) & (u < nc) & (v < nc)
+    sc = (chan == Channel.SCHOOL) & (u < nc) & (v < nc)
     assert sc.sum() > nc  # ~ (6 + 2) / 2 ties per child minus duplicates
     # always the same school and year group ...
     assert (pop.school[u[sc]] == pop.school[v[sc]]).all()
@@ -153,7 +153,7 @@ def test_active_relationships_live_on_a_tie(run):
     active = rel[rel["exit_name"] == "active"]
     assert len(active) > 0
     for r, row in active.iterrows():
-        s = int(K.find_slot(ts.start, ts.deg, ts.nbr, int(row["child"]), int(row["off"])))
+        s = int(kernels("python").find_slot(ts.arrays, int(row["child"]), int(row["off"])))
         assert s >= 0 and ts.erel[s] == r and ts.emask[s] != 0, r
         assert (int(ts.emask[s]) >> int(row["plat"])) & 1, r  # on the relationship's platform
 
@@ -169,7 +169,6 @@ def test_array_builder_matches_networkx_reference_statistics():
     """
     import numpy as np
 
-    from sim.kernels import CH_ADULT, CH_CLUB, CH_HOUSEHOLD, CH_SCHOOL
     from sim.model import GroomingModel
 
     stats = {}
@@ -188,14 +187,14 @@ def test_array_builder_matches_networkx_reference_statistics():
         u, v, _, _, ch, _ = ts.edges()
         cc = (u < nc) & (v < nc)
         parent_tie = np.zeros(nc, bool)
-        hh_tie = (ch == CH_HOUSEHOLD) & (u < nc) & (pop.contact_kind[v] == 0)
+        hh_tie = (ch == Channel.HOUSEHOLD) & (u < nc) & (pop.contact_kind[v] == 0)
         parent_tie[u[hh_tie]] = True
         stats[builder] = {
             "child_degree": ts.deg[:nc].mean(),
             "adult_degree": ts.deg[nc:].mean(),
             "same_class": (pop.class_id[u[cc]] == pop.class_id[v[cc]]).mean(),
-            "by_channel": np.bincount(ch, minlength=CH_ADULT + 1)[
-                [CH_HOUSEHOLD, CH_SCHOOL, CH_CLUB, CH_ADULT]
+            "by_channel": np.bincount(ch, minlength=Channel.ADULT_NETWORK + 1)[
+                [Channel.HOUSEHOLD, Channel.SCHOOL, Channel.CLUB, Channel.ADULT_NETWORK]
             ],
             "children_with_parent": parent_tie.mean(),
             "child_age_gap": np.abs(pop.age[u[cc]] - pop.age[v[cc]]).mean(),

@@ -36,7 +36,7 @@ import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from sim import kernels as K
+from sim.categories import Role, Stage
 from sim.config import AGE_BANDS, CONF_DIR, STAGES, validate
 from sim.results import summary_json, timeseries_csv
 
@@ -175,22 +175,22 @@ def check_offences_have_relationships(model, s: dict) -> None:
     pop = model.pop
     # every relationship joins a child and an offender
     assert (rel["child"] < pop.n_children).all() and (rel["child"] >= 0).all()
-    assert (pop.role[rel["off"].to_numpy()] == K.ROLE_OFFENDER).all()
+    assert (pop.role[rel["off"].to_numpy()] == Role.OFFENDER).all()
     off = rel[rel["offence"] >= 0]
     assert s["offences"] == len(off)
-    assert (off["stage"] >= K.ST_SEXUAL).all()
+    assert (off["stage"] >= Stage.SEXUAL_COMMUNICATION).all()
     assert ((off["offence"] >= off["start"]) & (off["offence"] <= model.day)).all()
     rec = rel[rel["recorded"] >= 0]
     assert s["recorded_offences"] == len(rec)
     assert (rec["offence"] >= 0).all() and (rec["recorded"] >= rec["offence"]).all()
     # relationships at or past sexual communication all carry their offence
-    assert ((rel["stage"] >= K.ST_SEXUAL) == (rel["offence"] >= 0)).all()
+    assert ((rel["stage"] >= Stage.SEXUAL_COMMUNICATION) == (rel["offence"] >= 0)).all()
     assert sum(s["offences_by_platform"].values()) == s["offences"]
 
 
 def check_bans(model, s: dict) -> None:
     pop = model.pop
-    benign = pop.role != K.ROLE_OFFENDER
+    benign = pop.role != Role.OFFENDER
     assert int(pop.banned_acct[benign].sum()) == s["benign_accounts_banned"]
     assert not (pop.banned_acct & ~pop.acct).any(), "a ban on an account that does not exist"
     assert s["offenders_banned"] <= s["bans"]

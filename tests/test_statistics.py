@@ -31,10 +31,10 @@ import numpy as np
 import pytest
 from helpers import make_cfg, run_model
 
-from sim import kernels as K
+from sim.categories import Channel, Exit, Stage
 
 #: Outreach channels: an offender's unsolicited request, resolved by the child's acceptance draw.
-OUTREACH = (K.CH_SEARCH, K.CH_LOCATION, K.CH_LIVESTREAM, K.CH_GAMING, K.CH_CONNECTIONS)
+OUTREACH = (Channel.SEARCH, Channel.LOCATION, Channel.LIVESTREAM, Channel.GAMING, Channel.CONNECTIONS)
 SEEDS = (1, 2, 3, 4)
 SIGMAS = 4.0
 
@@ -90,18 +90,18 @@ def outreach_contacts():
 
 def test_stranger_acceptance_matches_accept_stranger(outreach_contacts):
     r = outreach_contacts
-    accepted = int((r["stage"] >= K.ST_ENGAGED).sum())  # accepted contacts start at 'engaged'
+    accepted = int((r["stage"] >= Stage.ENGAGED).sum())  # accepted contacts start at 'engaged'
     within(accepted, len(r), ACCEPT, "stranger acceptance")
 
 
 def test_declined_contacts_are_blocked_and_reported_as_configured(outreach_contacts):
     r = outreach_contacts
-    declined = r[r["stage"] == K.ST_CONTACTED]  # a declined contact stays at 'contacted'
-    assert set(declined["exit"]) <= {K.EXIT_DECLINED, K.EXIT_BLOCKED, K.EXIT_REPORTED}
-    reported = int((declined["exit"] == K.EXIT_REPORTED).sum())
+    declined = r[r["stage"] == Stage.CONTACTED]  # a declined contact stays at 'contacted'
+    assert set(declined["exit"]) <= {Exit.DECLINED, Exit.BLOCKED, Exit.REPORTED}
+    reported = int((declined["exit"] == Exit.REPORTED).sum())
     within(reported, len(declined), REPORT, "report of a declined contact")
-    not_reported = declined[declined["exit"] != K.EXIT_REPORTED]
-    blocked = int((not_reported["exit"] == K.EXIT_BLOCKED).sum())
+    not_reported = declined[declined["exit"] != Exit.REPORTED]
+    blocked = int((not_reported["exit"] == Exit.BLOCKED).sum())
     within(blocked, len(not_reported), BLOCK, "block of a declined contact (not reported)")
 
 
@@ -133,14 +133,14 @@ def test_daily_hazard_of_leaving_trust_matches_advance_from_trust():
         m = GroomingModel(make_cfg([*BUSY, f"seed={seed}", *HAZARD]))
         for _ in range(m.days):
             n = int(m.n_rel[0])
-            at_trust = (m.rel["stage"][:n] == K.ST_TRUST) & (m.rel["exit"][:n] == K.EXIT_NONE)
+            at_trust = (m.rel.stage[:n] == Stage.TRUST) & (m.rel.exit[:n] == Exit.ACTIVE)
             m.step()
-            after = m.rel["stage"][:n][at_trust]
+            after = m.rel.stage[:n][at_trust]
             # nothing else can happen to a relationship at trust in this world
-            assert np.isin(after, (K.ST_TRUST, K.ST_ISOLATION)).all()
-            assert (m.rel["exit"][:n][at_trust] == K.EXIT_NONE).all()
+            assert np.isin(after, (Stage.TRUST, Stage.ISOLATION)).all()
+            assert (m.rel.exit[:n][at_trust] == Exit.ACTIVE).all()
             trials += int(at_trust.sum())
-            advances += int((after == K.ST_ISOLATION).sum())
+            advances += int((after == Stage.ISOLATION).sum())
         assert m.summary()["bans"] == 0
     within(advances, trials, ADVANCE_FROM_TRUST, "daily hazard trust -> isolation")
 

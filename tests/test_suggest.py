@@ -1,6 +1,6 @@
 """Friend-suggestion scores equal networkx's link-prediction functions.
 
-Guards the kernels behind "people you may know" (``sim.kernels.score_pair``,
+Guards the kernels behind "people you may know" (``sim.suggestions.score_pair``,
 ``fof_candidates`` and ``candidate_score``) in both backends: on random graphs stored in a
 :class:`sim.network.TieStore`, each rule gives networkx's number (common neighbours, Jaccard,
 Adamic-Adar, preferential attachment), only the ties on the platform in question count, and the
@@ -11,13 +11,12 @@ possibly in another order.
 
 from __future__ import annotations
 
-import inspect
-
 import networkx as nx
 import numpy as np
 import pytest
 
-from sim import kernels as K
+from sim.backend import kernels
+from sim.categories import Channel
 from sim.config import RULES
 from sim.network import TieStore
 
@@ -30,7 +29,7 @@ GRAPHS = [(30, 0.08, 1), (30, 0.15, 2), (40, 0.1, 3), (25, 0.3, 4), (12, 0.6, 5)
 @pytest.fixture(scope="module", params=["python", "numba"])
 def KM(request):
     """The kernel namespace of each backend."""
-    return K if request.param == "python" else K.numba_module()
+    return kernels(request.param)
 
 
 def nx_score(rule: str, G: nx.Graph, u: int, v: int) -> float:
@@ -52,7 +51,7 @@ def store(G: nx.Graph, masks=None, n_platforms: int = 1, chans=None) -> TieStore
     """
     e = np.array(list(G.edges()), np.int64).reshape(-1, 2)
     m = np.ones(len(e), np.uint8) if masks is None else np.asarray(masks, np.uint8)
-    c = np.full(len(e), K.CH_HOUSEHOLD, np.int8) if chans is None else np.asarray(chans, np.int8)
+    c = np.full(len(e), Channel.HOUSEHOLD, np.int8) if chans is None else np.asarray(chans, np.int8)
     return TieStore(G.number_of_nodes(), n_platforms, e[:, 0], e[:, 1], m, c)
 
 
@@ -72,44 +71,16 @@ def scratch(n: int):
     )
 
 
-def call(KM, name: str, **kw):
-    """Call kernel ``name`` of namespace KM with arguments by name (order from the source)."""
-    params = inspect.signature(getattr(K, name)).parameters
-    return getattr(KM, name)(*[kw[p] for p in params])
-
-
 def fof(KM, ts, u, p, sc, contact_book=0.0, acct=None, suggestible=None, banned=None):
     n = ts.n
     acct = np.ones((n, ts.n_platforms), bool) if acct is None else acct
     suggestible = np.ones(n, bool) if suggestible is None else suggestible
     banned = np.zeros(n, bool) if banned is None else banned
     elig = acct[:, p] & suggestible & ~banned
-    nc = call(
-        KM,
-        "fof_candidates",
-        u=u,
-        p=p,
-        contact_book=contact_book,
-        start=ts.start,
-        deg=ts.deg,
-        nbr=ts.nbr,
-        emask=ts.emask,
-        echan=ts.echan,
-        pdeg=ts.pdeg,
-        elig=elig,
-        ht_key=sc["ht_key"],
-        hbits=sc["hbits"],
-        ht_idx=sc["ht_idx"],
-        ht_used=sc["ht_used"],
-        cand=sc["cand"],
-        cnt=sc["cnt"],
-        aa=sc["aa"],
-        book=sc["book"],
-    )
+    scratch_arrays = tuple(sc[k] for k in ("ht_key", "ht_idx", "ht_used", "cand", "cnt", "aa", "book"))
+    nc = KM.fof_candidates(u, p, contact_book, ts.arrays, elig, scratch_arrays, sc["hbits"])
     assert (sc["ht_key"] == -1).all()  # the table is left empty for the next user
-    bound = call(
-        KM, "fof_bound", u=u, p=p, start=ts.start, deg=ts.deg, nbr=ts.nbr, emask=ts.emask, pdeg=ts.pdeg
-    )
+    bound = KM.fof_bound(u, p, ts.arrays)
     assert nc <= bound
     return [int(w) for w in sc["cand"][:nc]]
 
@@ -128,20 +99,7 @@ def test_score_pair_equals_networkx(KM, rule, graph):
     n = G.number_of_nodes()
     for u in range(n):
         for v in range(u + 1, n):  # every pair, tied or not
-            got = call(
-                KM,
-                "score_pair",
-                rule=r,
-                start=ts.start,
-                deg=ts.deg,
-                nbr=ts.nbr,
-                emask=ts.emask,
-                pbit=np.uint8(1),
-                pdeg=ts.pdeg,
-                p=0,
-                u=u,
-                v=v,
-            )
+            got = KM.score_pair(rule=r, ties=ts.arrays, p=0, u=u, v=v)
             assert got == pytest.approx(nx_score(rule, G, u, v), rel=REL, abs=0), (u, v)
 
 
@@ -157,17 +115,7 @@ def test_candidates_are_friends_of_friends_with_networkx_scores(KM, graph):
         assert set(cands) == distance_two(G, u)
         for i, w in enumerate(cands):
             for rule in RULES:
-                got = call(
-                    KM,
-                    "candidate_score",
-                    rule=RULES.index(rule),
-                    u=u,
-                    w=w,
-                    p=0,
-                    cnt_w=sc["cnt"][i],
-                    aa_w=sc["aa"][i],
-                    pdeg=ts.pdeg,
-                )
+                got = KM.candidate_score(RULES.index(rule), u, w, 0, sc["cnt"][i], sc["aa"][i], ts.pdeg)
                 assert got == pytest.approx(nx_score(rule, G, u, w), rel=REL, abs=0), (rule, u, w)
 
 
@@ -187,20 +135,7 @@ def test_scores_count_only_ties_on_the_platform(KM):
         for u in range(n):
             for rule in RULES:
                 for v in range(u + 1, n, 3):
-                    got = call(
-                        KM,
-                        "score_pair",
-                        rule=RULES.index(rule),
-                        start=ts.start,
-                        deg=ts.deg,
-                        nbr=ts.nbr,
-                        emask=ts.emask,
-                        pbit=np.uint8(1 << p),
-                        pdeg=ts.pdeg,
-                        p=p,
-                        u=u,
-                        v=v,
-                    )
+                    got = KM.score_pair(rule=RULES.index(rule), ties=ts.arrays, p=p, u=u, v=v)
                     assert got == pytest.approx(nx_score(rule, Gp, u, v), rel=REL, abs=0)
             cands = fof(KM, ts, u, p, sc)
             assert set(cands) == distance_two(Gp, u)
@@ -233,13 +168,13 @@ def test_contact_book_adds_live_ties_not_on_the_platform(KM):
     G = nx.gnp_random_graph(40, 0.15, seed=31)
     rng = np.random.default_rng(31)
     masks = rng.integers(0, 4, size=G.number_of_edges())  # offline/dormant, p0, p1 or both
-    chans = np.where(rng.random(G.number_of_edges()) < 0.5, K.CH_SCHOOL, K.CH_SEARCH)
+    chans = np.where(rng.random(G.number_of_edges()) < 0.5, Channel.SCHOOL, Channel.SEARCH)
     ts = store(G, masks, n_platforms=2, chans=chans)
     n = G.number_of_nodes()
     G0 = nx.Graph()
     G0.add_nodes_from(range(n))
     G0.add_edges_from(e for e, m in zip(G.edges(), masks) if m & 1)
-    live = {frozenset(e) for e, m, c in zip(G.edges(), masks, chans) if m != 0 or c == K.CH_SCHOOL}
+    live = {frozenset(e) for e, m, c in zip(G.edges(), masks, chans) if m != 0 or c == Channel.SCHOOL}
     sc = scratch(n)
     n_book = 0
     for u in range(n):

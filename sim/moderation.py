@@ -1,0 +1,158 @@
+"""Moderation: review queues with finite capacity, bans, police referrals and returns after a ban.
+
+Children's reports, signals shared by other platforms (``cross_platform_sharing``) and detector
+flags (``ai_detection``) join the review queue of the platform where they arose. Each day a
+platform reviews up to its capacity (``review_capacity_per_100k`` per 100,000 account holders,
+unused capacity carried over up to one day's worth), items at least ``review_delay_days`` old,
+children's reports first, then shared signals, then detector flags (platforms triage user reports
+about children first; a flood of detector false positives then delays other flags, not children's
+reports). A reviewed offender is confirmed with ``review_accuracy`` and banned on that platform:
+its relationships there end, its ties lose the platform, offences not yet recorded may be referred
+to the police, and it may come back with a new account ``return_delay_days`` later
+(``population.return_after_ban``). A reviewed benign account is wrongly banned with
+``review_false_ban``.
+
+Settings: ``platforms.<name>.*`` (:class:`ReviewSettings`) and ``grooming.*`` (:class:`BanSettings`).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.categories import Exit, Role, Source
+from sim.contacts import FalseFlags
+from sim.fields import integer, number, prob
+from sim.rng import Decision, pair_key
+
+
+@dataclass
+class ReviewSettings:
+    """``platforms.<name>.*`` keys of human review."""
+
+    review_capacity_per_100k: float = number(0, 100_000)
+    review_accuracy: float = prob()
+    review_false_ban: float = prob()
+    review_delay_days: int = integer(0, 365)
+
+
+@dataclass
+class BanSettings:
+    """``grooming.*`` keys of what follows a ban."""
+
+    ban_referral_to_police: float = prob()
+    return_delay_days: int = integer(0, 3650)
+
+
+def new_queues(n_platforms: int) -> list[list[deque]]:
+    """One FIFO queue per platform and :class:`~sim.categories.Source`, in review order."""
+    return [[deque() for _ in Source] for _ in range(n_platforms)]
+
+
+def enqueue(model, d: int, target: int, p: int, rel: int = -1, source: Source = Source.REPORT) -> None:
+    """Queue account ``target`` on platform ``p`` for human review (a report, shared signal or flag)."""
+    model.review_queue[p][source].append((d, int(target), int(rel)))
+
+
+def _capacity(model, p: int) -> float:
+    pl = model.plat_cfg[p]
+    return (
+        pl.review_capacity_per_100k * model.switches.review_capacity_mult[p] * model.acct_users[p].size / 1e5
+    )
+
+
+def daily(model, d: int, false_flags: FalseFlags | None) -> None:
+    """Queue today's detector false flags (after the day's true flags), then review each
+    platform's queue up to its capacity."""
+    if false_flags is not None:
+        for u in np.nonzero(false_flags.account >= 0)[0].tolist():
+            enqueue(model, d, int(false_flags.account[u]), int(false_flags.platform[u]), source=Source.FLAG)
+    pop, sw, m = model.pop, model.switches, model.metrics
+    for p, name in enumerate(model.platform_names):
+        pl = model.plat_cfg[p]
+        model.review_carry[p] += _capacity(model, p)
+        cap = int(model.review_carry[p])
+        delay = int(round(pl.review_delay_days * sw.review_delay_mult[p]))
+        done = 0
+        for src, q in zip(Source, model.review_queue[p]):
+            while q and done < cap and q[0][0] + delay <= d:
+                day_in, target, _rel = q.popleft()
+                if pop.banned_acct[target, p]:
+                    continue  # already banned: nothing to review
+                done += 1
+                draw = model.K.u01(model.seed, d, Decision.REVIEW, target, p * 4 + src)
+                if pop.role[target] == Role.OFFENDER:
+                    if draw < pl.review_accuracy:
+                        ban(model, d, target, p)
+                        m.add("bans_via_review", 1)
+                        m.add("days_report_to_ban_total", d - day_in)
+                else:
+                    if draw < pl.review_false_ban:
+                        pop.banned_acct[target, p] = True
+                        m.add("benign_accounts_banned", 1)
+                    m.add("benign_accounts_reviewed", 1)
+        backlog = sum(len(q) for q in model.review_queue[p])
+        # unused capacity does not pile up beyond one day's worth (reviewers do not bank time)
+        model.review_carry[p] = min(model.review_carry[p] - done, max(_capacity(model, p), 1.0))
+        m.add("reviews", done)
+        m.set_level(f"review_backlog_{name}", backlog)
+
+
+def ban(model, d: int, o_node: int, p: int, via: str = "review") -> None:
+    """Ban offender ``o_node``'s account on platform ``p``: its relationships there end, its
+    ties lose the platform, unrecorded offences may be referred to the police, and a return with a
+    new account may be scheduled. Interventions are told (``on_ban``)."""
+    pop, ts, R, m, K = model.pop, model.ties, model.rel, model.metrics, model.K
+    pop.banned_acct[o_node, p] = True
+    oi = int(pop.node_off_index[o_node])
+    m.add("bans", 1)
+    if via == "shared":
+        m.add("bans_via_sharing", 1)
+    if not model.ever_banned[oi]:
+        model.ever_banned[oi] = True
+        m.add("offenders_banned", 1)
+    n_rel = int(model.n_rel[0])
+    mine = np.nonzero(R.off[:n_rel] == o_node)[0]
+    active = mine[(R.exit[mine] == Exit.ACTIVE) & (R.plat[mine] == p)]
+    for r in active.tolist():
+        R.exit[r] = Exit.BANNED
+        R.exit_day[r] = d
+        m.add("exits_banned", 1)
+        # the relationship is over: its tie goes dormant on every platform
+        K.set_tie_mask(ts.arrays, int(R.child[r]), o_node, 0)
+    # offences not yet recorded may be referred to the police: one draw per offence (keyed
+    # without the day of the ban), so repeated bans add no chances
+    g = model.g
+    for r in mine[(R.offence[mine] >= 0) & (R.recorded[mine] < 0)].tolist():
+        pk = int(pair_key(int(R.child[r]), o_node))
+        if K.u01(model.seed, int(R.offence[r]), Decision.REFERRAL, pk, 0) < g.ban_referral_to_police:
+            R.recorded[r] = d
+            m.add("recorded_offences", 1)
+    # the account's ties lose this platform
+    K.drop_platform(ts.arrays, o_node, p)
+    if K.u01(model.seed, d, Decision.RETURN, o_node, p) < pop.return_propensity[oi]:
+        model.pending_returns.append((d + int(g.return_delay_days), o_node, p))
+    for iv in model.interventions:
+        if iv.active(d):
+            iv.on_ban(model, d, o_node, p)
+
+
+def returns(model, d: int) -> None:
+    """Banned offenders whose return is due come back with a new account (unless ban-evasion
+    prevention stops it)."""
+    keep = []
+    sw, pop, m = model.switches, model.pop, model.metrics
+    for due, o_node, p in model.pending_returns:
+        if due > d:
+            keep.append((due, o_node, p))
+            continue
+        if sw.return_block_prob[p] > 0 and (
+            model.K.u01(model.seed, d, Decision.EVASION, o_node, p) < sw.return_block_prob[p]
+        ):
+            m.add("returns_blocked", 1)
+            continue
+        pop.banned_acct[o_node, p] = False
+        m.add("offender_returns", 1)
+    model.pending_returns = keep
