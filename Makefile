@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run single test setup bench lint clean
+.PHONY: run single test test-fast setup bench lint format clean
 
 setup: $(STAMP)
 
@@ -25,11 +25,22 @@ run: $(STAMP)
 single: $(STAMP)
 	$(PY) -m sim
 
+# Every test (a few minutes); CI runs this.
 test: $(STAMP)
 	$(PY) -m pytest -q
 
+# The tests that need no subprocess, sweep or random world (under a minute): for a quick check.
+test-fast: $(STAMP)
+	$(PY) -m pytest -q -m "not slow"
+
+# What CI checks besides the tests: ruff's rules and its formatting.
 lint: $(STAMP)
-	$(PY) -m ruff check sim tests
+	$(PY) -m ruff check sim tests experiments
+	$(PY) -m ruff format --check sim tests experiments
+
+format: $(STAMP)
+	$(PY) -m ruff format sim tests experiments
+	$(PY) -m ruff check --fix sim tests experiments
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

@@ -11,9 +11,14 @@ run by :meth:`sim.model.GroomingModel.step`. Use the agents to inspect, select a
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import mesa
 
 from sim.categories import CONTACT_KINDS, STAGES, Strategy
+
+if TYPE_CHECKING:
+    from sim.population import Population
 
 
 class _View(mesa.Agent):
@@ -24,7 +29,7 @@ class _View(mesa.Agent):
         self.node = int(node)
 
     @property
-    def pop(self):
+    def pop(self) -> Population:
         return self.model.pop
 
     @property

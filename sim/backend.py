@@ -24,6 +24,10 @@ import os
 import sys
 from pathlib import Path
 from types import FunctionType, ModuleType, SimpleNamespace
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 _MARK = "__groomsim_kernel__"
 
@@ -38,7 +42,7 @@ KERNEL_MODULES = ("rng", "network", "suggestions", "outreach", "contacts", "groo
 _NAMESPACES: dict[str, SimpleNamespace] = {}
 
 
-def kernel(fn=None, *, parallel: bool = False):
+def kernel(fn: Callable | None = None, *, parallel: bool = False) -> Callable:
     """Mark ``fn`` as a kernel (``@kernel`` or ``@kernel(parallel=True)``); returns it unchanged."""
 
     def mark(f):
@@ -48,7 +52,7 @@ def kernel(fn=None, *, parallel: bool = False):
     return mark(fn) if fn is not None else mark
 
 
-def is_kernel(obj) -> bool:
+def is_kernel(obj: object) -> bool:
     """True for a function marked with :func:`kernel`."""
     return isinstance(obj, FunctionType) and hasattr(obj, _MARK)
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from collections import namedtuple
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -25,6 +26,12 @@ from sim.backend import kernel, prange
 from sim.categories import CHANNELS, Channel
 from sim.fields import prob
 from sim.rng import TWO53, Decision, bits_pair, day_key, pair_key, u01_key, u01_pair
+
+if TYPE_CHECKING:
+    from types import SimpleNamespace
+
+    from sim.model import GroomingModel
+    from sim.network import Ties
 
 
 @dataclass
@@ -50,7 +57,7 @@ Detector = namedtuple("Detector", "scanned false_positive_rate")
 N_CHUNKS = 64
 
 
-def interaction_probabilities(nw) -> np.ndarray:
+def interaction_probabilities(nw: SimpleNamespace) -> np.ndarray:
     """Daily interaction probability by tie channel code (``echan``, 128 codes): codes with the
     relationship bit stay 0 (ties that carry a relationship have no benign interactions)."""
     ip = np.zeros(128)
@@ -75,7 +82,9 @@ def _add_platform_counts(by_mask, by_platform, c):
 
 
 @kernel(parallel=True)
-def benign_interactions(seed, day, ties, p_code, counts, n_chunks):
+def benign_interactions(
+    seed: int, day: int, ties: Ties, p_code: np.ndarray, counts: BenignCounts, n_chunks: int
+) -> None:
     """Benign interactions of one day with no detector running: the memory-bound hot loop.
 
     Each tie is visited once (from its lower id) and interacts with the probability of its
@@ -113,7 +122,16 @@ def benign_interactions(seed, day, ties, p_code, counts, n_chunks):
 
 
 @kernel(parallel=True)
-def benign_interactions_scanned(seed, day, ties, p_code, detector, counts, flags, n_chunks):
+def benign_interactions_scanned(
+    seed: int,
+    day: int,
+    ties: Ties,
+    p_code: np.ndarray,
+    detector: Detector,
+    counts: BenignCounts,
+    flags: FalseFlags,
+    n_chunks: int,
+) -> None:
     """Benign interactions of one day while a detector scans some platforms.
 
     As :func:`benign_interactions`, and each interaction on a scanned platform is wrongly
@@ -158,7 +176,7 @@ def benign_interactions_scanned(seed, day, ties, p_code, detector, counts, flags
         _add_platform_counts(mask_hist, by_platform, c)
 
 
-def daily(model, d: int) -> FalseFlags | None:
+def daily(model: GroomingModel, d: int) -> FalseFlags | None:
     """The benign contact step of day ``d``; returns the detector's false flags (None when no
     detector runs), which moderation queues after the day's true flags."""
     sw = model.switches

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections import namedtuple
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -29,6 +30,16 @@ from sim.categories import Exit, Stage, Strategy
 from sim.fields import number, prob
 from sim.network import find_slot
 from sim.rng import Decision, clamp01, pair_key, u01
+
+if TYPE_CHECKING:
+    from types import SimpleNamespace
+
+    from sim.model import GroomingModel
+    from sim.network import Ties
+    from sim.offenders import OffenderTraits
+    from sim.platforms import Accounts
+    from sim.population import ChildTraits
+    from sim.switches import SwitchArrays
 
 
 @dataclass
@@ -69,7 +80,7 @@ GroomingParams = namedtuple(
 )
 
 
-def grooming_params(g, vuln_mean: float) -> GroomingParams:
+def grooming_params(g: SimpleNamespace, vuln_mean: float) -> GroomingParams:
     """:class:`GroomingParams` from the ``grooming`` section ``g`` (plain values) and the mean
     vulnerability of the children."""
     advance = np.zeros(len(Stage), np.float64)
@@ -254,20 +265,20 @@ def _grooming_step(
 
 @kernel
 def grooming_pass(
-    seed,
-    day,
-    ties,
-    rel,
-    n_rel,
-    children,
-    offenders,
-    accounts,
-    private_plat,
-    params,
-    switches,
-    first_reach,
-    counts,
-):
+    seed: int,
+    day: int,
+    ties: Ties,
+    rel: Relationships,
+    n_rel: int,
+    children: ChildTraits,
+    offenders: OffenderTraits,
+    accounts: Accounts,
+    private_plat: int,
+    params: GroomingParams,
+    switches: SwitchArrays,
+    first_reach: FirstReach,
+    counts: GroomingCounts,
+) -> None:
     """One day of every active relationship whose tie is live (``erel`` of the tie is the
     relationship and its mask is not 0), in the order of the child's id and then of the tie's
     slot (:func:`_grooming_step`)."""
@@ -311,7 +322,7 @@ def grooming_pass(
 # --------------------------------------------------------------------------------------------
 
 
-def daily(model, d: int) -> None:
+def daily(model: GroomingModel, d: int) -> None:
     """Step every active relationship for day ``d``; then move the ties of relationships that
     moved platform, make the ties of ended relationships dormant, queue children's reports and
     detector flags for review and schedule recontacts after blocks and reports."""

@@ -24,13 +24,20 @@ them. Knobs, defaults and sources: ``conf/interventions/default.yaml``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from sim.categories import AGE_BANDS, SUGGESTION_MODES, Source, Stage, SuggestionMode, member
 from sim.fields import ConfigError, choice, day, flag, integer, multiplier, platform_names, prob, probs
 from sim.rng import Decision
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from omegaconf import DictConfig
+
+    from sim.model import GroomingModel
 
 # --------------------------------------------------------------------------------------------
 # Settings
@@ -139,7 +146,7 @@ class InterventionsConfig:
 REGISTRY: dict[str, type[Intervention]] = {}
 
 
-def register(name: str):
+def register(name: str) -> Callable:
     """Class decorator adding an intervention to the registry under ``name``."""
 
     def deco(cls):
@@ -167,38 +174,38 @@ class Intervention:
         self.start_day = int(params.start_day)
         self._applied = False
 
-    def setup(self, model) -> None:
+    def setup(self, model: GroomingModel) -> None:
         """Called once, after the world is built."""
 
     def active(self, day: int) -> bool:
         """Enabled and started."""
         return self.enabled and day >= self.start_day
 
-    def apply(self, model, day: int) -> None:
+    def apply(self, model: GroomingModel, day: int) -> None:
         """Called every active day. Default: :meth:`switch_on` once, on the start day."""
         if not self._applied:
             self.switch_on(model)
             self._applied = True
 
-    def switch_on(self, model) -> None:
+    def switch_on(self, model: GroomingModel) -> None:
         """Change the model's switches (one-off interventions override this)."""
 
-    def on_ban(self, model, day: int, offender: int, platform: int) -> None:
+    def on_ban(self, model: GroomingModel, day: int, offender: int, platform: int) -> None:
         """Called when an offender's account is banned (after the intervention's start)."""
 
-    def count(self, model, counter: str, n: int = 1) -> None:
+    def count(self, model: GroomingModel, counter: str, n: int = 1) -> None:
         """Add ``n`` to today's ``counter``, one of the intervention's declared :attr:`counters`."""
         if counter not in self.counters:
             raise KeyError(f"{self.name} records only {self.counters}, not {counter!r}")
         model.metrics.add(counter, n)
 
-    def platform_indices(self, model) -> list[int]:
+    def platform_indices(self, model: GroomingModel) -> list[int]:
         """Indices of the platforms it applies to (all, for interventions without ``platforms``)."""
         names = getattr(self.params, "platforms", list(model.platform_names))
         return [model.platform_names.index(n) for n in names]
 
 
-def build_interventions(cfg, model) -> list[Intervention]:
+def build_interventions(cfg: DictConfig, model: GroomingModel) -> list[Intervention]:
     """Instantiate the enabled interventions of ``cfg.interventions`` from the registry, in the
     schema's (fixed) order."""
     from omegaconf import OmegaConf
@@ -217,7 +224,7 @@ def build_interventions(cfg, model) -> list[Intervention]:
     return out
 
 
-def apply_all(model, day: int) -> None:
+def apply_all(model: GroomingModel, day: int) -> None:
     """Apply every active intervention for ``day`` (step 1 of the day)."""
     for iv in model.interventions:
         if iv.active(day):
@@ -256,7 +263,7 @@ class AIDetection(Intervention):
         "switches.review_capacity_mult",
     )
 
-    def switch_on(self, model):
+    def switch_on(self, model: GroomingModel) -> None:
         sw, prm = model.switches, self.params
         sw.detect_on = True
         sw.detect_fp = float(prm.false_positive_rate)
@@ -284,10 +291,10 @@ class CrossPlatformSharing(Intervention):
     Settings = CrossPlatformSharingSettings
     counters = ("shared_signals",)
 
-    def setup(self, model):
+    def setup(self, model: GroomingModel) -> None:
         self.pending: list[tuple[int, int, int, int]] = []
 
-    def on_ban(self, model, day, offender, platform):
+    def on_ban(self, model: GroomingModel, day: int, offender: int, platform: int) -> None:
         plats = self.platform_indices(model)
         if platform not in plats:
             return
@@ -300,7 +307,7 @@ class CrossPlatformSharing(Intervention):
             ):
                 self.pending.append((day + int(self.params.delay_days), offender, platform, q))
 
-    def apply(self, model, day):
+    def apply(self, model: GroomingModel, day: int) -> None:
         from sim import moderation
 
         due = [x for x in self.pending if x[0] <= day]
@@ -331,7 +338,7 @@ class NoSuggestionsForMinors(Intervention):
         "switches.min_mutual_for_minors",
     )
 
-    def switch_on(self, model):
+    def switch_on(self, model: GroomingModel) -> None:
         sw, pop = model.switches, model.pop
         mode = member(SuggestionMode, self.params.mode)
         for p in self.platform_indices(model):
@@ -355,7 +362,7 @@ class PrivateByDefault(Intervention):
     Settings = PrivateByDefaultSettings
     changes = ("pop.searchable", "pop.dm_open", "pop.location_shared", "pop.livestreams", "pop.lists_hidden")
 
-    def switch_on(self, model):
+    def switch_on(self, model: GroomingModel) -> None:
         pop, prm = model.pop, self.params
         nc = pop.n_children
         keeps = _keyed(model, Decision.ADHERENCE, np.arange(nc)) < prm.adherence
@@ -381,7 +388,7 @@ class DutyOfCare(Intervention):
     Settings = DutyOfCareSettings
     changes = ("switches.review_capacity_mult", "switches.review_delay_mult", "switches.detect_mult")
 
-    def switch_on(self, model):
+    def switch_on(self, model: GroomingModel) -> None:
         sw, prm = model.switches, self.params
         for p in self.platform_indices(model):
             sw.review_capacity_mult[p] *= float(prm.review_capacity_multiplier)
@@ -396,7 +403,7 @@ class Education(Intervention):
     Settings = EducationSettings
     changes = ("switches.block_mult", "switches.report_mult", "switches.accept_mult")
 
-    def switch_on(self, model):
+    def switch_on(self, model: GroomingModel) -> None:
         pop, sw, prm = model.pop, model.switches, self.params
         nc = pop.n_children
         cov = np.asarray(prm.coverage_by_age_band, float)[pop.age_band()]
@@ -413,7 +420,7 @@ class BanEvasionPrevention(Intervention):
     Settings = BanEvasionPreventionSettings
     changes = ("switches.return_block_prob",)
 
-    def switch_on(self, model):
+    def switch_on(self, model: GroomingModel) -> None:
         for p in self.platform_indices(model):
             model.switches.return_block_prob[p] = float(self.params.block_probability)
 
@@ -425,7 +432,7 @@ class ParentalGuardianship(Intervention):
     Settings = ParentalGuardianshipSettings
     changes = ("switches.guardian_mult", "switches.guardian_abandon")
 
-    def switch_on(self, model):
+    def switch_on(self, model: GroomingModel) -> None:
         pop, sw, prm = model.pop, model.switches, self.params
         nc = pop.n_children
         covered = np.nonzero(_keyed(model, Decision.COVERAGE, np.arange(nc), 2) < prm.coverage)[0]

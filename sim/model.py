@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import time
 from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import mesa
 import numpy as np
@@ -43,6 +43,10 @@ from sim.outreach import PlatformFeatures, Reachable
 from sim.platforms import Accounts, features_by_route, private_platform
 from sim.population import ChildTraits, Population, build_population
 from sim.switches import Switches
+
+if TYPE_CHECKING:
+    import networkx as nx
+    import pandas as pd
 
 MESA_AGENTS_AUTO_LIMIT = 200_000
 
@@ -241,11 +245,11 @@ class GroomingModel(mesa.Model):
         return self.first_reach.day
 
     @property
-    def graph(self):
+    def graph(self) -> nx.Graph:
         """The current ties as a ``networkx.Graph`` (built on demand; see TieStore.to_networkx)."""
         return self.ties.to_networkx(self.pop)
 
-    def relationships(self):
+    def relationships(self) -> pd.DataFrame:
         """The offender-child relationships so far, as a pandas DataFrame (one row each)."""
         import pandas as pd
 

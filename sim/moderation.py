@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -26,6 +27,9 @@ from sim.categories import Exit, Role, Source
 from sim.contacts import FalseFlags
 from sim.fields import integer, number, prob
 from sim.rng import Decision, pair_key
+
+if TYPE_CHECKING:
+    from sim.model import GroomingModel
 
 
 @dataclass
@@ -51,7 +55,9 @@ def new_queues(n_platforms: int) -> list[list[deque]]:
     return [[deque() for _ in Source] for _ in range(n_platforms)]
 
 
-def enqueue(model, d: int, target: int, p: int, rel: int = -1, source: Source = Source.REPORT) -> None:
+def enqueue(
+    model: GroomingModel, d: int, target: int, p: int, rel: int = -1, source: Source = Source.REPORT
+) -> None:
     """Queue account ``target`` on platform ``p`` for human review (a report, shared signal or flag)."""
     model.review_queue[p][source].append((d, int(target), int(rel)))
 
@@ -63,7 +69,7 @@ def _capacity(model, p: int) -> float:
     )
 
 
-def daily(model, d: int, false_flags: FalseFlags | None) -> None:
+def daily(model: GroomingModel, d: int, false_flags: FalseFlags | None) -> None:
     """Queue today's detector false flags (after the day's true flags), then review each
     platform's queue up to its capacity."""
     if false_flags is not None:
@@ -100,7 +106,7 @@ def daily(model, d: int, false_flags: FalseFlags | None) -> None:
         m.set_level(f"review_backlog_{name}", backlog)
 
 
-def ban(model, d: int, o_node: int, p: int, via: str = "review") -> None:
+def ban(model: GroomingModel, d: int, o_node: int, p: int, via: str = "review") -> None:
     """Ban offender ``o_node``'s account on platform ``p``: its relationships there end, its
     ties lose the platform, unrecorded offences may be referred to the police, and a return with a
     new account may be scheduled. Interventions are told (``on_ban``)."""
@@ -139,7 +145,7 @@ def ban(model, d: int, o_node: int, p: int, via: str = "review") -> None:
             iv.on_ban(model, d, o_node, p)
 
 
-def returns(model, d: int) -> None:
+def returns(model: GroomingModel, d: int) -> None:
     """Banned offenders whose return is due come back with a new account (unless ban-evasion
     prevention stops it)."""
     keep = []

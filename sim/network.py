@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from collections import namedtuple
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import networkx as nx
 import numpy as np
@@ -40,6 +41,11 @@ from sim.categories import CHANNELS, Channel
 from sim.fields import ConfigError, choice, number, prob
 from sim.population import Groups, Population
 from sim.rng import Stream, rng_for
+
+if TYPE_CHECKING:
+    from types import SimpleNamespace
+
+    from omegaconf import DictConfig
 
 #: A tie that carries (or carried) an offender-child relationship has this bit set in ``echan``
 #: (``erel`` >= 0): the benign pass of the contact step then skips it without reading ``erel``.
@@ -66,7 +72,7 @@ class NetworkSettings:
     builder: str = choice("arrays", "networkx")
 
 
-def check(cfg) -> None:
+def check(cfg: DictConfig) -> None:
     """The networkx reference builder is for small worlds only."""
     n = cfg.population.n_children + cfg.population.n_adults
     if cfg.network.builder == "networkx" and n > 200_000:
@@ -91,7 +97,7 @@ TieBatch = namedtuple("TieBatch", "u v mask chan rel")
 
 
 @kernel
-def find_slot(ties, u, v):
+def find_slot(ties: Ties, u: int, v: int) -> int:
     """Slot of the half-edge u->v, or -1."""
     s = ties.start[u]
     for i in range(s, s + ties.deg[u]):
@@ -141,7 +147,7 @@ def _pdeg_add(pdeg, u, mask, delta):
 
 
 @kernel
-def set_tie_mask(ties, u, v, new_mask):
+def set_tie_mask(ties: Ties, u: int, v: int, new_mask: int) -> bool:
     """Change the platform set of tie u-v (both halves) and keep per-platform degrees right."""
     su = find_slot(ties, u, v)
     sv = find_slot(ties, v, u)
@@ -158,7 +164,7 @@ def set_tie_mask(ties, u, v, new_mask):
 
 
 @kernel
-def drop_platform(ties, u, p):
+def drop_platform(ties: Ties, u: int, p: int) -> int:
     """Take platform ``p`` off every tie of node ``u`` (its account there is gone); returns the
     number of ties changed."""
     bit = np.int64(1) << p
@@ -173,7 +179,7 @@ def drop_platform(ties, u, p):
 
 
 @kernel
-def insert_ties(batch, day, first, ties):
+def insert_ties(batch: TieBatch, day: int, first: int, ties: Ties) -> tuple[int, int]:
     """Insert ties ``batch.u[i] - batch.v[i]`` for i >= first, in order, skipping pairs already
     tied.
 
@@ -218,7 +224,7 @@ def insert_ties(batch, day, first, ties):
 
 
 @kernel
-def first_copies_counting(a, b, n):
+def first_copies_counting(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
     """``keep[i]`` = True for the first listed copy of each pair ``(a[i], b[i])`` (ids < n).
 
     The same selection as ``np.unique(a * n + b, return_index=True)`` sorted back into list
@@ -247,7 +253,16 @@ def first_copies_counting(a, b, n):
 
 
 @kernel
-def scatter_halves(u, v, mask, chan, start, nbr, emask, echan):
+def scatter_halves(
+    u: np.ndarray,
+    v: np.ndarray,
+    mask: np.ndarray,
+    chan: np.ndarray,
+    start: np.ndarray,
+    nbr: np.ndarray,
+    emask: np.ndarray,
+    echan: np.ndarray,
+) -> None:
     """Place the half-edges of ties ``u[i]-v[i]`` in their owners' blocks: first every
     ``u[i] -> v[i]`` in list order, then every ``v[i] -> u[i]`` (the order of a stable sort of
     the half-edges by owner), in O(ties)."""
@@ -367,7 +382,16 @@ class TieStore:
             setattr(self, name, arr)
         self._bundle()
 
-    def insert(self, K, tu, tv, tmask, tchan, trel, day: int) -> int:
+    def insert(
+        self,
+        K: SimpleNamespace,
+        tu: np.ndarray,
+        tv: np.ndarray,
+        tmask: np.ndarray,
+        tchan: np.ndarray,
+        trel: np.ndarray,
+        day: int,
+    ) -> int:
         """Insert ties with kernel namespace K, growing the pool as needed. Returns # inserted."""
         batch = TieBatch(tu, tv, tmask, tchan, trel)
         first, total = 0, 0
@@ -379,7 +403,7 @@ class TieStore:
             self.grow()
 
     # -- views ----------------------------------------------------------------------------
-    def half_edges(self):
+    def half_edges(self) -> tuple[np.ndarray, ...]:
         """(u, v, mask, day, channel, rel) arrays of every used half-edge."""
         idx = (
             np.concatenate([np.arange(s, s + d) for s, d in zip(self.start.tolist(), self.deg.tolist())])
@@ -390,7 +414,7 @@ class TieStore:
         chan = self.echan[idx] & np.int8(CHAN_MASK)  # without the relationship flag
         return u, self.nbr[idx], self.emask[idx], self.eday[idx], chan, self.erel[idx]
 
-    def edges(self):
+    def edges(self) -> tuple[np.ndarray, ...]:
         """Each tie once (u < v): (u, v, mask, day, channel, rel)."""
         u, v, m, d, c, r = self.half_edges()
         keep = u < v
@@ -447,7 +471,7 @@ def _random_partner_edges(rng, ids_lo, ids_hi, mean_ties, members):
     return src, dst
 
 
-def build_initial_ties(cfg, pop: Population, groups: Groups) -> TieStore:
+def build_initial_ties(cfg: DictConfig, pop: Population, groups: Groups) -> TieStore:
     """Initial ties from households, schools, clubs and adult networks (see module docstring)."""
     nw = cfg.network
     rng = rng_for(int(cfg.seed), Stream.TIES)
@@ -582,7 +606,7 @@ def build_initial_ties(cfg, pop: Population, groups: Groups) -> TieStore:
     return TieStore(n, acct.shape[1], a, b, mask, ch, slack=nw.capacity_slack)
 
 
-def build_initial_ties_networkx(cfg, pop: Population, groups: Groups) -> TieStore:
+def build_initial_ties_networkx(cfg: DictConfig, pop: Population, groups: Groups) -> TieStore:
     """The same social structure built with networkx generators: a reference for small worlds.
 
     Households are complete graphs (``nx.complete_graph``); classmates, year groups, clubs and

@@ -11,12 +11,18 @@ from __future__ import annotations
 
 from collections import namedtuple
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from sim.categories import Strategy
 from sim.fields import ConfigError, integer, number, prob
 from sim.rng import Stream, rng_for
+
+if TYPE_CHECKING:
+    from omegaconf import DictConfig
+
+    from sim.population import Population
 
 
 @dataclass
@@ -41,7 +47,7 @@ class OffenderSettings:
     return_after_ban: float = prob()
 
 
-def check(cfg) -> None:
+def check(cfg: DictConfig) -> None:
     """Rules across offender fields."""
     p = cfg.population
     if not (8 <= p.target_age_min <= p.target_age_max <= 17):
@@ -52,7 +58,9 @@ def check(cfg) -> None:
         )
 
 
-def draw_offenders(cfg, offender_ids: np.ndarray, sex: np.ndarray, age: np.ndarray) -> dict[str, np.ndarray]:
+def draw_offenders(
+    cfg: DictConfig, offender_ids: np.ndarray, sex: np.ndarray, age: np.ndarray
+) -> dict[str, np.ndarray]:
     """Traits of the offenders ``offender_ids`` (their ``sex`` and ``age`` are written in place).
 
     Returns the offender-indexed arrays of :class:`sim.population.Population`.
@@ -103,7 +111,7 @@ OffenderTraits = namedtuple(
 )
 
 
-def offender_nodes(pop) -> OffenderNodes:
+def offender_nodes(pop: Population) -> OffenderNodes:
     """:class:`OffenderNodes` of ``pop`` (computed once at set-up)."""
     offs = pop.offender_ids
     claims = np.zeros(pop.n, bool)
@@ -117,7 +125,7 @@ def offender_nodes(pop) -> OffenderNodes:
     return OffenderNodes(claims, tmin, tmax, oot)
 
 
-def offender_traits(pop) -> OffenderTraits:
+def offender_traits(pop: Population) -> OffenderTraits:
     """:class:`OffenderTraits` of ``pop`` in the dtypes the kernels take."""
     offs = pop.offender_ids
     return OffenderTraits(

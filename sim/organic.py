@@ -12,12 +12,16 @@ Draws come from a NumPy generator keyed by ``(seed, Stream.DAILY_ORGANIC, day)``
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from sim.categories import Channel
 from sim.fields import number
 from sim.rng import Stream, rng_for
+
+if TYPE_CHECKING:
+    from sim.model import GroomingModel
 
 
 @dataclass
@@ -27,7 +31,7 @@ class OrganicSettings:
     organic_ties_per_1000_per_day: float = number(0, 1000)
 
 
-def daily(model, d: int, suggested: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
+def daily(model: GroomingModel, d: int, suggested: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
     """Insert today's benign suggested ties ``(u, w, platform)`` and organic ties."""
     bu, bw, bp = suggested
     pop = model.pop

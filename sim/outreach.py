@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections import namedtuple
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -25,6 +26,15 @@ from sim.categories import ROUTE_CHANNEL, ROUTES, Channel, Exit, Route, Stage, S
 from sim.fields import integer, number, numbers, prob
 from sim.network import find_slot
 from sim.rng import Decision, clamp01, poisson_from_u, u01
+
+if TYPE_CHECKING:
+    from sim.grooming import FirstReach, Relationships
+    from sim.model import GroomingModel
+    from sim.network import Ties
+    from sim.offenders import OffenderTraits
+    from sim.platforms import Accounts
+    from sim.population import ChildTraits
+    from sim.switches import SwitchArrays
 
 #: At most this many attempts per offender and day (outreach_per_week_max 500 -> ~71/day).
 MAX_ATTEMPTS_PER_DAY = 128
@@ -79,7 +89,18 @@ Resolution = namedtuple("Resolution", "accepted blocked reported")
 
 
 @kernel(parallel=True)
-def outreach(seed, day, offenders, params, channel_w, platforms, accounts, children, ties, out):
+def outreach(
+    seed: int,
+    day: int,
+    offenders: OffenderTraits,
+    params: OutreachParams,
+    channel_w: np.ndarray,
+    platforms: PlatformFeatures,
+    accounts: Accounts,
+    children: Reachable,
+    ties: Ties,
+    out: Reached,
+) -> None:
     """Contact attempts of each offender today (search, location, livestream, game chat, lists).
 
     Attempts ~ Poisson(rate) per offender (keyed), capped at ``params.max_attempts``. Each attempt
@@ -233,8 +254,19 @@ def outreach(seed, day, offenders, params, channel_w, platforms, accounts, child
 
 @kernel
 def resolve_contacts(
-    seed, day, attempts, ties, children, claims_teen_node, params, switches, rel, n_rel, first_reach, out
-):
+    seed: int,
+    day: int,
+    attempts: Attempts,
+    ties: Ties,
+    children: ChildTraits,
+    claims_teen_node: np.ndarray,
+    params: ResponseParams,
+    switches: SwitchArrays,
+    rel: Relationships,
+    n_rel: np.ndarray,
+    first_reach: FirstReach,
+    out: Resolution,
+) -> None:
     """Turn contact attempts into relationships, in the given (fixed) order.
 
     A child already tied to the offender (a live tie) is skipped (pairs are unique per day: the
@@ -316,7 +348,7 @@ def _cat(arrs) -> np.ndarray:
     return np.concatenate(arrs) if arrs else np.zeros(0, np.int64)
 
 
-def daily(model, d: int) -> list:
+def daily(model: GroomingModel, d: int) -> list:
     """Today's outreach attempts that reached a child, as one group for :func:`resolve`."""
     pop = model.pop
     offs = pop.offender_ids
@@ -342,7 +374,7 @@ def daily(model, d: int) -> list:
     return [(o, out.child[ok], out.plat[ok], out.chan[ok], False)]
 
 
-def due_recontacts(model, d: int) -> list:
+def due_recontacts(model: GroomingModel, d: int) -> list:
     """Recontacts scheduled for day ``d`` (after blocks and reports) by offenders still on the
     platform, as one group for :func:`resolve`."""
     due = [x for x in model.pending_recontacts if x[0] <= d]
@@ -359,7 +391,15 @@ def due_recontacts(model, d: int) -> list:
     return [(o[ok], c[ok], p[ok], ch[ok], False)]
 
 
-def schedule_recontacts(model, d: int, o, c, p, ch, ended_by_child) -> None:
+def schedule_recontacts(
+    model: GroomingModel,
+    d: int,
+    o: np.ndarray,
+    c: np.ndarray,
+    p: np.ndarray,
+    ch: np.ndarray,
+    ended_by_child: np.ndarray,
+) -> None:
     """After a block or report, the offender may try the child again ``recontact_delay_days``
     later (keyed draw per pair and day)."""
     g = model.g
@@ -371,7 +411,7 @@ def schedule_recontacts(model, d: int, o, c, p, ch, ended_by_child) -> None:
             model.pending_recontacts.append((d + int(g.recontact_delay_days), oi, ci, pi, chi))
 
 
-def resolve(model, d: int, groups: list) -> None:
+def resolve(model: GroomingModel, d: int, groups: list) -> None:
     """Resolve the day's contact attempts (groups of ``(offender, child, platform, channel,
     child_initiated)``, in this order: suggestions, outreach, recontacts). One attempt per pair
     and day: the first in that order wins. Accepted contacts become ties; declined ones may be

@@ -12,12 +12,16 @@ from __future__ import annotations
 from collections import namedtuple
 from dataclasses import dataclass
 from types import SimpleNamespace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from sim.categories import MAX_PLATFORMS, Role, Route
 from sim.fields import ConfigError, flag, prob, probs
 from sim.rng import Stream, rng_for
+
+if TYPE_CHECKING:
+    from omegaconf import DictConfig
 
 
 @dataclass
@@ -48,7 +52,7 @@ class FeatureSettings:
 Accounts = namedtuple("Accounts", "acct banned known_minor")
 
 
-def check(cfg) -> None:
+def check(cfg: DictConfig) -> None:
     """There is at least one platform and at most :data:`~sim.categories.MAX_PLATFORMS`."""
     if len(cfg.platforms) == 0:
         raise ConfigError("platforms", {}, "at least one platform")
@@ -56,7 +60,9 @@ def check(cfg) -> None:
         raise ConfigError("platforms", list(cfg.platforms), f"at most {MAX_PLATFORMS} platforms")
 
 
-def draw_accounts(cfg, n_children: int, year: np.ndarray, role: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def draw_accounts(
+    cfg: DictConfig, n_children: int, year: np.ndarray, role: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Accounts ``[n, P]`` (children by age, adults, offenders) and which child accounts each
     platform knows are minors (age assurance), from the stream ``(seed, Stream.ACCOUNTS)``."""
     rng = rng_for(int(cfg.seed), Stream.ACCOUNTS)

@@ -15,12 +15,16 @@ from __future__ import annotations
 
 from collections import namedtuple
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from sim.categories import AGE_BAND_TOP, ContactKind, Role
 from sim.fields import ConfigError, integer, number, prob, probs
 from sim.rng import Stream, rng_for
+
+if TYPE_CHECKING:
+    from omegaconf import DictConfig
 
 
 @dataclass
@@ -48,7 +52,7 @@ class PopulationSettings:
     dm_open_share: float = prob()
 
 
-def check(cfg) -> None:
+def check(cfg: DictConfig) -> None:
     """Rules across population fields."""
     p = cfg.population
     if p.class_size > p.school_size:
@@ -178,7 +182,7 @@ def _households(pc, bounds: np.ndarray, rng: np.random.Generator, household: np.
     return next_hh
 
 
-def build_population(cfg) -> tuple[Population, Groups]:
+def build_population(cfg: DictConfig) -> tuple[Population, Groups]:
     """Create all agents and the structural groups that the initial graph is built from.
 
     Returns:

@@ -101,7 +101,7 @@ TWO53 = 9007199254740992.0
 
 
 @kernel
-def mix64(x):
+def mix64(x: np.uint64) -> np.uint64:
     """SplitMix64 finaliser (Steele, Lea & Flood 2014): a bijective 64-bit mix."""
     x = (x ^ (x >> _S30)) * _M1
     x = (x ^ (x >> _S27)) * _M2
@@ -109,14 +109,14 @@ def mix64(x):
 
 
 @kernel
-def day_key(seed, day, kind):
+def day_key(seed: int, day: int, kind: int) -> np.uint64:
     """The part of a random key shared by every draw of one decision kind on one day."""
     x = mix64(np.uint64(seed) * _GOLDEN + np.uint64(day))
     return mix64(x ^ (np.uint64(kind) * _KIND))
 
 
 @kernel
-def u01_key(dk, a, b):
+def u01_key(dk: np.uint64, a: int, b: int) -> float:
     """Uniform [0, 1) keyed by a day key (:func:`day_key`) and two integers >= 0."""
     x = mix64(dk + np.uint64(a) * _GOLDEN)
     x = mix64(x + np.uint64(b))
@@ -124,7 +124,7 @@ def u01_key(dk, a, b):
 
 
 @kernel
-def bits_pair(dk, u, v):
+def bits_pair(dk: np.uint64, u: int, v: int) -> int:
     """The 53 random bits behind :func:`u01_pair` as an integer: ``u01_pair == bits * 2**-53``,
     so ``u01_pair(dk, u, v) < p`` exactly when ``bits_pair(dk, u, v) < ceil(p * 2**53)``."""
     x = mix64(dk + (np.uint64(u) * _TWO32 + np.uint64(v)) * _GOLDEN)
@@ -132,7 +132,7 @@ def bits_pair(dk, u, v):
 
 
 @kernel
-def u01_pair(dk, u, v):
+def u01_pair(dk: np.uint64, u: int, v: int) -> float:
     """Uniform [0, 1) for a pair of node ids (< 2**32) with one mix: the hot-loop draw.
 
     ``u * 2**32 + v`` is unique per pair and the multiply by an odd constant and the SplitMix64
@@ -143,13 +143,13 @@ def u01_pair(dk, u, v):
 
 
 @kernel
-def u01(seed, day, kind, a, b):
+def u01(seed: int, day: int, kind: int, a: int, b: int) -> float:
     """Uniform [0, 1) number keyed by (seed, day, kind, a, b); all arguments integers >= 0."""
     return u01_key(day_key(seed, day, kind), a, b)
 
 
 @kernel
-def poisson_from_u(lam, u):
+def poisson_from_u(lam: float, u: int) -> int:
     """Poisson(lam) by inversion of one uniform ``u`` (lam small: at most a few hundred)."""
     k = 0
     p = math.exp(-lam)
@@ -168,13 +168,13 @@ PAIR_BASE = 2147483648
 
 
 @kernel
-def pair_key(child, other):
+def pair_key(child: int, other: int) -> int:
     """One integer key for an ordered pair of node ids (ids < 2**31)."""
     return np.int64(child) * PAIR_BASE + np.int64(other)
 
 
 @kernel
-def clamp01(x):
+def clamp01(x: float) -> float:
     """``x`` clipped to [0, 1] (a probability built from multipliers)."""
     if x < 0.0:
         return 0.0

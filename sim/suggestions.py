@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from collections import namedtuple
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -28,6 +29,11 @@ from sim.categories import RULES, Channel, Proposal, Role, Rule, member
 from sim.fields import choice, flag, integer, number, prob
 from sim.network import CHAN_MASK
 from sim.rng import Decision, day_key, u01, u01_pair
+
+if TYPE_CHECKING:
+    from sim.model import GroomingModel
+    from sim.network import Ties
+    from sim.offenders import OffenderNodes
 
 
 @dataclass
@@ -70,7 +76,7 @@ Proposals = namedtuple("Proposals", "u w kind")
 
 
 @kernel
-def score_pair(rule, ties, p, u, v):
+def score_pair(rule: int, ties: Ties, p: int, u: int, v: int) -> float:
     """Score of the pair (u, v) under ``rule`` on the graph of ties that are on platform ``p``.
 
     common_neighbors: |N(u) & N(v)|                  (nx.common_neighbors)
@@ -111,7 +117,7 @@ def score_pair(rule, ties, p, u, v):
 
 
 @kernel
-def candidate_score(rule, u, w, p, cnt_w, aa_w, pdeg):
+def candidate_score(rule: int, u: int, w: int, p: int, cnt_w: float, aa_w: float, pdeg: np.ndarray) -> float:
     """The rule's score of candidate w for u from its statistics in :func:`fof_candidates`
     (``cnt_w`` common neighbours, ``aa_w`` Adamic-Adar sum).
 
@@ -133,7 +139,7 @@ def candidate_score(rule, u, w, p, cnt_w, aa_w, pdeg):
 
 
 @kernel
-def fof_bound(u, p, ties):
+def fof_bound(u: int, p: int, ties: Ties) -> int:
     """An upper bound on the entries :func:`fof_candidates` puts in its hash table for ``u``:
     u, its ties, and every p-neighbour's p-ties."""
     pbit = np.uint8(1 << p)
@@ -146,7 +152,7 @@ def fof_bound(u, p, ties):
 
 
 @kernel
-def fof_scratch(hbits):
+def fof_scratch(hbits: int) -> tuple:
     """Empty scratch for :func:`fof_candidates`: a hash table of ``2**hbits`` slots (all -1) and
     candidate arrays for up to ``2**(hbits-1)`` entries:
     ``(ht_key, ht_idx, ht_used, cand, cnt, aa, book)``."""
@@ -174,7 +180,9 @@ def _ht_slot(ht_key, hbits, w):
 
 
 @kernel
-def fof_candidates(u, p, contact_book, ties, elig, scratch, hbits):
+def fof_candidates(
+    u: int, p: int, contact_book: float, ties: Ties, elig: np.ndarray, scratch: tuple, hbits: int
+) -> int:
     """Candidates for suggestions to ``u`` on platform ``p``, with their rule statistics.
 
     Candidates are friends-of-friends of u on p (not u, not already u's neighbours on p) that
@@ -272,8 +280,20 @@ def fof_candidates(u, p, contact_book, ties, elig, scratch, hbits):
 
 @kernel(parallel=True)
 def suggest(
-    seed, day, p, params, users, ties, people, offender_nodes, elig, known_minor_p, accept_mult, out, n_chunks
-):
+    seed: int,
+    day: int,
+    p: int,
+    params: SuggestParams,
+    users: np.ndarray,
+    ties: Ties,
+    people: People,
+    offender_nodes: OffenderNodes,
+    elig: np.ndarray,
+    known_minor_p: np.ndarray,
+    accept_mult: np.ndarray,
+    out: Proposals,
+    n_chunks: int,
+) -> None:
     """Friend suggestions on platform ``p`` for one day ("people you may know").
 
     ``params.n_served`` users are drawn (keyed by day and index) from the account holders
@@ -431,7 +451,7 @@ def _cat(arrs) -> np.ndarray:
     return np.concatenate(arrs) if arrs else np.zeros(0, np.int64)
 
 
-def daily(model, d: int):
+def daily(model: GroomingModel, d: int) -> None:
     """Friend suggestions on every platform for day ``d``.
 
     Returns:

@@ -511,6 +511,45 @@ def test_intervention_without_effect_gives_identical_outputs(run, name):
     assert timeseries_csv(e) != timeseries_csv(base)
 
 
+def _state(m: GroomingModel) -> dict[str, np.ndarray]:
+    """Every switch and every population array, by the name interventions declare."""
+    import dataclasses
+
+    out = {
+        f"switches.{f.name}": np.array(getattr(m.switches, f.name)) for f in dataclasses.fields(m.switches)
+    }
+    out.update({f"pop.{k}": v.copy() for k, v in vars(m.pop).items() if isinstance(v, np.ndarray)})
+    return out
+
+
+@pytest.mark.parametrize("name", sorted(REGISTRY))
+def test_intervention_changes_only_what_it_declares(name):
+    """Starsim's counterfactual rule: switching an intervention on changes the switches and
+    settings it declares (``changes``), and nothing else (same world and seed, day 1)."""
+    from helpers import make_cfg, tiny
+
+    from sim import interventions
+
+    base = _state(GroomingModel(make_cfg(tiny())))
+    m = GroomingModel(make_cfg(tiny(*on(name))))
+    interventions.apply_all(m, 1)
+    after = _state(m)
+    changed = {k for k in base if not np.array_equal(base[k], after[k])}
+    declared = set(REGISTRY[name].changes)
+    assert changed <= declared, f"{name} changed {sorted(changed - declared)} without declaring it"
+    assert declared <= set(base), f"{name} declares unknown state {sorted(declared - set(base))}"
+    if declared:  # positive control: what it declares, it does change on its first day
+        assert changed, name
+
+
+def test_interventions_record_only_declared_counters():
+    from sim.metrics import COUNTERS
+
+    for name, cls in REGISTRY.items():
+        assert set(cls.counters) <= set(COUNTERS), name
+    assert REGISTRY["cross_platform_sharing"].counters == ("shared_signals",)
+
+
 # ------------------------------------------------------------------------------------------
 # 3. Scenarios
 # ------------------------------------------------------------------------------------------

@@ -40,6 +40,8 @@ from sim.categories import Role, Stage
 from sim.config import AGE_BANDS, CONF_DIR, STAGES, validate
 from sim.results import summary_json, timeseries_csv
 
+pytestmark = pytest.mark.slow  # random worlds drawn by Hypothesis, on both backends (make test-fast leaves it out)
+
 SCENARIOS = sorted(p.stem for p in (CONF_DIR / "scenario").glob("*.yaml"))
 PLATFORMS = list(yaml.safe_load((CONF_DIR / "platforms" / "default.yaml").read_text()))
 RULES = ("common_neighbors", "jaccard", "adamic_adar", "preferential_attachment")

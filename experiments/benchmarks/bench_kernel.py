@@ -2,16 +2,16 @@
 
     python experiments/benchmarks/bench_kernel.py --agents 1000000 --dense --threads 1 --days 7
 
-The model is built and stepped day by day. On each day, the model's own ``contact_step`` kernel
-is timed inside the model's step (through a timing proxy of ``model.K``), and then, on the same
-day and the very same CSR arrays (``start``, ``deg``, ``nbr``), a *reference sweep*: a plain
-Numba pass (same ``prange`` over the same chunks) that reads every tie once from its lower end
-and draws one counter-based random number per tie with ``sim.kernels``' numba-compiled ``u01``
-(SplitMix64), counting interactions. That is the least work a contact step can do, so its speed
-is the memory-bound ceiling. A second reference also reads every byte the contact step reads per
-tie (``emask``, ``echan``, ``erel``). Ties/s = unique ties (``model.ties.n_ties``) / seconds.
-The model's kernel and every variant run back to back inside the model's step, on exactly the
-arrays the kernel is given (order rotated day by day).
+The model is built and stepped day by day. On each day, the model's own contact-step kernel
+(``sim.contacts.benign_interactions``: every tie, every day) is timed inside the model's step
+(through a timing proxy of ``model.K``), and then, on the same day and the very same CSR arrays
+(``start``, ``deg``, ``nbr``), a *reference sweep*: a plain Numba pass (same ``prange`` over the
+same chunks) that reads every tie once from its lower end and draws one counter-based random
+number per tie with ``sim.rng``'s numba-compiled ``u01`` (SplitMix64), counting interactions. That
+is the least work a contact step can do, so its speed is the memory-bound ceiling. A second
+reference also reads the tie's ``emask``, ``echan`` and ``erel``. Ties/s = unique ties
+(``model.ties.n_ties``) / seconds. The model's kernel and every variant run back to back inside
+the model's step, on exactly the arrays the kernel is given (order rotated day by day).
 Reported: medians over the days and the median of the per-day ratios (reference / kernel time,
 i.e. kernel throughput as a share of the reference's).
 """
@@ -32,12 +32,15 @@ import numpy as np  # noqa: E402
 from common import base_overrides  # noqa: E402
 from numba import prange  # noqa: E402
 
-from sim import kernels as _k  # noqa: E402
-from sim.config import CHANNELS  # noqa: E402
+from sim.backend import kernels  # noqa: E402
+from sim.categories import CHANNELS  # noqa: E402
+from sim.rng import Decision  # noqa: E402
 
-K = _k.numba_module()
+K = kernels("numba")
 u01 = K.u01  # the project's hash, numba-compiled (a numba dispatcher: callable from njit)
-K_INTERACT = _k.K_INTERACT
+K_INTERACT = int(Decision.INTERACT)
+#: The model's contact-step kernel (the benign pass over every tie).
+KERNEL = "benign_interactions"
 
 
 @numba.njit(parallel=True, cache=True, nogil=True)
@@ -64,7 +67,7 @@ def ref_sweep(seed, day, start, deg, nbr, p, n_chunks):
 
 @numba.njit(parallel=True, cache=True, nogil=True)
 def ref_sweep_full(seed, day, start, deg, nbr, emask, echan, erel, p_by_chan, n_chunks):
-    """As ref_sweep but also reads the tie's mask, channel and relationship (what contact_step reads)."""
+    """As ref_sweep but also reads the tie's mask, channel and relationship."""
     n = start.shape[0]
     chunk = (n + n_chunks - 1) // n_chunks
     hits = np.zeros(n_chunks, np.int64)
@@ -101,8 +104,8 @@ def ref_sweep_serial_plain(seed, day, start, deg, nbr, p):
 
 
 class _Hook:
-    """Proxy of the kernel namespace: around the model's ``contact_step`` call, time the model's
-    kernel and, on exactly the arrays it is given, the references."""
+    """Proxy of the kernel namespace: around the model's contact-step kernel call, time the
+    model's kernel and, on exactly the arrays it is given, the references."""
 
     def __init__(self, K, model, n_chunks):
         self._K, self._m, self._n = K, model, n_chunks
@@ -111,7 +114,7 @@ class _Hook:
 
     def __getattr__(self, name):
         obj = getattr(self._K, name)
-        if name != "contact_step":
+        if name != KERNEL:
             return obj
 
         def hooked(*a, **kw):
@@ -119,7 +122,7 @@ class _Hook:
                 return obj(*a, **kw)
             seed, day = a[0], a[1]
             ts, m = self._m.ties, self._m
-            p_mean = float(np.mean(m.interact_p[: len(CHANNELS)]))
+            p_mean = float(np.mean(m.interaction_p[: len(CHANNELS)]))
             row = {"day": int(day), "ties": ts.n_ties}
             runs = [
                 ("ref", lambda: ref_sweep(seed, day, ts.start, ts.deg, ts.nbr, p_mean, self._n)),
@@ -134,7 +137,7 @@ class _Hook:
                         ts.emask,
                         ts.echan,
                         ts.erel,
-                        m.interact_p,
+                        m.interaction_p,
                         self._n,
                     ),
                 ),
@@ -166,7 +169,8 @@ def main(argv=None):
     ap.add_argument("--days", type=int, default=7, help="measured days (after one warm-up day)")
     a = ap.parse_args(argv)
 
-    from sim.model import N_CHUNKS, GroomingModel
+    from sim.contacts import N_CHUNKS
+    from sim.model import GroomingModel
 
     m = GroomingModel(overrides=base_overrides(a.agents, a.days + 1, a.threads, a.dense))
     threads = numba.get_num_threads()
@@ -176,7 +180,9 @@ def main(argv=None):
     # warm-up: one model day (loads the kernel cache) and one call of each variant
     m.step()
     ref_sweep(m.seed, 0, ts.start, ts.deg, ts.nbr, 0.5, N_CHUNKS)
-    ref_sweep_full(m.seed, 0, ts.start, ts.deg, ts.nbr, ts.emask, ts.echan, ts.erel, m.interact_p, N_CHUNKS)
+    ref_sweep_full(
+        m.seed, 0, ts.start, ts.deg, ts.nbr, ts.emask, ts.echan, ts.erel, m.interaction_p, N_CHUNKS
+    )
     ref_sweep_serial_plain(m.seed, 0, ts.start, ts.deg, ts.nbr, 0.5)
     hook.active = True
     for _ in range(a.days):

@@ -6,7 +6,7 @@ What a user would otherwise write with Mesa 3: one ``FixedAgent`` per person pla
 ``mesa.discrete_space.Network`` built from the *same* world (the ties of a freshly built
 ``GroomingModel`` with the same config), and a model step ``agents.shuffle_do("step")`` in which
 each agent iterates its neighbours in Python and, for each tie (once, from its lower id), draws an
-interaction with the tie's daily probability (by channel, as in ``sim.kernels.contact_step``) and
+interaction with the tie's daily probability (by channel, as in ``sim.contacts.benign_interactions``) and
 counts it on every platform the tie is on. That is only the benign part of the simulator's day
 (no suggestions, outreach, grooming transitions or moderation), so comparing the full simulator
 against it understates the simulator's advantage.
@@ -77,7 +77,7 @@ class ContactModel(mesa.Model):
 def graph_from_sim(m) -> nx.Graph:
     """The simulator's current ties as a networkx graph with the contact-step attributes."""
     u, v, mask, _day, chan, rel = m.ties.edges()
-    p = m.interact_p[chan]
+    p = m.interaction_p[chan]
     G = nx.Graph()
     G.add_nodes_from(range(m.pop.n))
     G.add_edges_from(

@@ -31,13 +31,13 @@ def main(extra: list[str]) -> None:
     build = time.perf_counter() - t
     m.run(days=1, progress=False)
     K = m.K
-    spent = {"contact_step": 0.0, "suggest": 0.0}
+    spent = {"benign_interactions": 0.0, "suggest": 0.0}
     originals = {name: getattr(K, name) for name in spent}
 
     def timed(name):
-        def call(*a):
+        def call(*a, **kw):
             t0 = time.perf_counter()
-            originals[name](*a)
+            originals[name](*a, **kw)
             spent[name] += time.perf_counter() - t0
 
         return call
@@ -53,7 +53,7 @@ def main(extra: list[str]) -> None:
             setattr(K, name, fn)
     print(
         f"1M agents (dense), threads={m.threads}: build {build:.1f} s, {m.ties.n_ties:,} ties; "
-        f"days 2-11: {total / 10:.3f} s/day (contact step {spent['contact_step'] / 10:.3f}, "
+        f"days 2-11: {total / 10:.3f} s/day (contact step {spent['benign_interactions'] / 10:.3f}, "
         f"suggestions {spent['suggest'] / 10:.3f}); {1e6 * 10 / total / 1e6:.2f} M agent-days/s"
     )
 

@@ -30,9 +30,11 @@ import numba  # noqa: E402
 import numpy as np  # noqa: E402
 from common import base_overrides  # noqa: E402
 
-from sim import kernels as _k  # noqa: E402
+from sim.backend import kernels  # noqa: E402
+from sim.categories import Rule, member  # noqa: E402
+from sim.suggestions import People, Proposals, SuggestParams  # noqa: E402
 
-K = _k.numba_module()
+K = kernels("numba")
 _fof = K.fof_candidates
 _bound = K.fof_bound
 _scratch = K.fof_scratch
@@ -57,39 +59,20 @@ def walk(users, p, start, deg, nbr, emask):
 
 
 @numba.njit(cache=True)
-def candidates(users, p, cb, start, deg, nbr, emask, echan, pdeg, elig):
-    n = start.shape[0]
+def candidates(users, p, cb, ties, elig):
+    n = ties.start.shape[0]
     hbits = 16
     cap = 1 << (hbits - 1)
-    ht_key, ht_idx, ht_used, cand, cnt, aa, book = _scratch(hbits)
+    scratch = _scratch(hbits)
     tot = 0
     for u in users:
-        need = min(_bound(u, p, start, deg, nbr, emask, pdeg), n)
+        need = min(_bound(u, p, ties), n)
         if need > cap:
             continue
         ub = 8
         while (1 << ub) < 2 * need:
             ub += 1
-        tot += _fof(
-            u,
-            p,
-            cb,
-            start,
-            deg,
-            nbr,
-            emask,
-            echan,
-            pdeg,
-            elig,
-            ht_key,
-            ub,
-            ht_idx,
-            ht_used,
-            cand,
-            cnt,
-            aa,
-            book,
-        )
+        tot += _fof(u, p, cb, ties, elig, scratch, ub)
     return tot
 
 
@@ -127,56 +110,37 @@ def main(argv=None):
         elig = np.ascontiguousarray(pop.acct[:, p] & sw.suggestible[:, p] & ~pop.banned_acct[:, p])
         t_walk = timed(walk, sel, p, ts.start, ts.deg, ts.nbr, ts.emask)
         friends, slots, _ = walk(sel, p, ts.start, ts.deg, ts.nbr, ts.emask)
-        t_cand = timed(
-            candidates,
-            sel,
-            p,
-            float(pl.contact_book),
-            ts.start,
-            ts.deg,
-            ts.nbr,
-            ts.emask,
-            ts.echan,
-            ts.pdeg,
-            elig,
-        )
+        t_cand = timed(candidates, sel, p, float(pl.contact_book), ts.arrays, elig)
         k = int(pl.suggestions_per_day)
-        out = [np.full(ns * k, -1, np.int64), np.full(ns * k, -1, np.int64), np.zeros(ns * k, np.int8)]
+        out = Proposals(
+            np.full(ns * k, -1, np.int64), np.full(ns * k, -1, np.int64), np.zeros(ns * k, np.int8)
+        )
+        params = SuggestParams(
+            rule=int(member(Rule, pl.suggestion_rule)),
+            k=k,
+            n_served=ns,
+            accept=float(pl.suggestion_accept),
+            offender_follow=float(m.g.offender_follows_suggested_child),
+            age_homophily=float(pl.age_homophily),
+            school_homophily=float(pl.school_homophily),
+            contact_book=float(pl.contact_book),
+            claimed_teen_mult=float(m.g.accept_claimed_teen_multiplier),
+            no_adult_child=False,
+            min_mutual_minor=0,
+        )
         args = (
             m.seed,
             2,
             p,
-            ["common_neighbors", "jaccard", "adamic_adar", "preferential_attachment"].index(
-                pl.suggestion_rule
-            ),
-            k,
-            ns,
-            float(pl.suggestion_accept),
-            float(m.g.offender_follows_suggested_child),
-            float(pl.age_homophily),
-            float(pl.school_homophily),
-            float(pl.contact_book),
-            float(m.g.accept_claimed_teen_multiplier),
+            params,
             users,
-            ts.start,
-            ts.deg,
-            ts.nbr,
-            ts.emask,
-            ts.echan,
-            ts.pdeg,
-            pop.role,
-            pop.age,
-            pop.school,
+            ts.arrays,
+            People(pop.role, pop.age, pop.school),
+            m.offender_nodes,
             elig,
-            sw.accept_mult,
-            m.claims_teen_node,
-            m.target_min_node,
-            m.target_max_node,
-            m.out_of_target_node,
             np.ascontiguousarray(pop.known_minor[:, p]),
-            False,
-            0,
-            *out,
+            sw.accept_mult,
+            out,
             1,
         )
         t_sugg = timed(K.suggest, *args)

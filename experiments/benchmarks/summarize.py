@@ -15,15 +15,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import RESULTS  # noqa: E402
 
 STAGE_ROWS = (
-    ("_suggestions", "friend suggestions (`_suggestions`)", "kernel:suggest"),
-    ("_contact_step", "contact step (`_contact_step`)", "kernel:contact_step"),
-    ("_organic", "organic + suggested ties inserted (`_organic`)", "kernel:insert_ties"),
-    ("_resolve", "contact attempts resolved (`_resolve`)", "kernel:resolve_contacts"),
-    ("_outreach", "offender outreach (`_outreach`)", "kernel:outreach"),
-    ("_moderation", "moderation (`_moderation`)", None),
+    ("suggestions.daily", "friend suggestions (`suggestions.daily`)", "kernel:suggest"),
+    ("contacts.daily", "benign contact step (`contacts.daily`)", "kernel:benign_interactions"),
+    ("grooming.daily", "relationships step (`grooming.daily`)", "kernel:grooming_pass"),
+    ("organic.daily", "organic + suggested ties inserted (`organic.daily`)", "kernel:insert_ties"),
+    ("outreach.resolve", "contact attempts resolved (`outreach.resolve`)", "kernel:resolve_contacts"),
+    ("outreach.daily", "offender outreach (`outreach.daily`)", "kernel:outreach"),
+    ("moderation.daily", "moderation (`moderation.daily`)", None),
     ("metrics.end_day", "metrics (`metrics.end_day`)", None),
-    ("_recontacts", "recontacts", None),
-    ("_returns", "returns after bans", None),
+    ("outreach.due_recontacts", "recontacts", None),
+    ("moderation.returns", "returns after bans", None),
     ("datacollector.collect", "Mesa DataCollector", None),
 )
 

@@ -8,8 +8,9 @@ peak memory per phase (VmHWM, reset between phases), a per-stage profile of the 
 build, and SHA-256 hashes of ``timeseries.csv`` and ``summary.json`` (to check that two runs -
 backends, thread counts - are byte-identical).
 
-Profiling does not touch ``sim/``: it wraps the model instance's stage methods and its kernel
-namespace ``model.K`` with timers (about 20 wrapped calls a day, ~1 us each).
+Profiling does not touch ``sim/``: it wraps the day's steps (the module functions
+``GroomingModel.step`` calls, :data:`DAY_STEPS`) and the model's kernel namespace ``model.K``
+with timers (about 20 wrapped calls a day, ~1 us each).
 """
 
 from __future__ import annotations
@@ -24,15 +25,18 @@ from pathlib import Path
 
 T_PROCESS = time.perf_counter()
 
-STAGES = (
-    "_returns",
-    "_suggestions",
-    "_outreach",
-    "_recontacts",
-    "_resolve",
-    "_organic",
-    "_contact_step",
-    "_moderation",
+#: The day's steps as GroomingModel.step calls them: (module of sim.model, function).
+DAY_STEPS = (
+    ("interventions", "apply_all"),
+    ("moderation", "returns"),
+    ("suggestions", "daily"),
+    ("outreach", "daily"),
+    ("outreach", "due_recontacts"),
+    ("outreach", "resolve"),
+    ("organic", "daily"),
+    ("contacts", "daily"),
+    ("grooming", "daily"),
+    ("moderation", "daily"),
 )
 
 
@@ -130,8 +134,9 @@ def main(argv=None):
 
     dt = _Timers()
     if prof:
-        for name in STAGES:
-            setattr(m, name, dt.wrap(name, getattr(m, name)))
+        for mod_name, fn_name in DAY_STEPS:
+            mod = getattr(sm, mod_name)
+            setattr(mod, fn_name, dt.wrap(f"{mod_name}.{fn_name}", getattr(mod, fn_name)))
         m.metrics.end_day = dt.wrap("metrics.end_day", m.metrics.end_day)
         m.metrics.begin_day = dt.wrap("metrics.begin_day", m.metrics.begin_day)
         m.datacollector.collect = dt.wrap("datacollector.collect", m.datacollector.collect)
