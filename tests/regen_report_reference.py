@@ -69,7 +69,10 @@ def main() -> None:
             model = GroomingModel(load_config([*WORLD, f"scenario={sc}", f"seed={seed}"])).run(progress=False)
             runs.append({"scenario": sc, "seed": seed, "summary": model.summary()})
     old = old_report_module()
-    objs = [Run(Path(f"{r['scenario']}_seed{r['seed']}"), r["scenario"], r["seed"], r["summary"], {}, None) for r in runs]
+    objs = [
+        Run(Path(f"{r['scenario']}_seed{r['seed']}"), r["scenario"], r["seed"], r["summary"], {}, None)
+        for r in runs
+    ]
     effs, missing = old.effects(objs)
     assert not missing
     out = {
