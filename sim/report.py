@@ -385,15 +385,31 @@ def fmt_pct_ci(mean: float, low: float, high: float) -> Num:
     return Num(fmt_pct(mean), f"{fmt_pct(low)} to {fmt_pct(high)}")
 
 
-def fmt_about(x: float) -> str:
+def fmt_about(x: float, figures: int = 2) -> str:
     """A number for a sentence: two significant figures (4,267 -> 4,300; 86.7 -> 87)."""
     if x is None or math.isnan(x):
         return "n/a"
     if x == 0:
         return "0"
-    digits = 1 - int(math.floor(math.log10(abs(x))))
+    digits = figures - 1 - int(math.floor(math.log10(abs(x))))
     r = round(x, digits)
     return _signed(f"{r:,.0f}" if digits <= 0 else f"{r:,.{digits}f}")
+
+
+def about_ci(mean: float, low: float, high: float, unit: str = "") -> str:
+    """ "about 4,300 (95% interval 1,100 to 7,500)" for a sentence; more figures where two would
+    make the ends of the interval look equal."""
+    if math.isnan(low):
+        return f"about {fmt_about(mean)}{unit}"
+    if low == high:
+        return f"about {fmt_about(mean)}{unit} (the same in every pair of runs)"
+    figures = 2
+    while figures < 5 and fmt_about(low, figures) == fmt_about(high, figures):
+        figures += 1
+    return (
+        f"about {fmt_about(mean, figures)}{unit} (95% interval {fmt_about(low, figures)}{unit} to "
+        f"{fmt_about(high, figures)}{unit})"
+    )
 
 
 def _pct_terminal(x: float) -> str:
@@ -623,10 +639,9 @@ def _context(c: Comparison) -> dict:
         return f"{sc} ({d})" if d else sc
 
     findings.append(
-        f"Without any of the measures ({c.baseline}), about {fmt_about(L.mean)} in every 100,000 "
-        f"children (95% interval {fmt_about(L.low)} to {fmt_about(L.high)}) reached sexual "
-        f"communication with an offender in {period}; about {fmt_about(Lc.mean)} "
-        f"({fmt_about(Lc.low)} to {fmt_about(Lc.high)}) were contacted by one."
+        f"Without any of the measures ({c.baseline}), {about_ci(L.mean, L.low, L.high)} in every "
+        f"100,000 children reached sexual communication with an offender in {period}; "
+        f"{about_ci(Lc.mean, Lc.low, Lc.high)} were contacted by one."
     )
     fewer = [sc for sc in c.order if c.effect(sc, sc_key).rel_high < 0]
     more = [sc for sc in c.order if c.effect(sc, sc_key).rel_low > 0]
@@ -634,10 +649,9 @@ def _context(c: Comparison) -> dict:
     for sc in fewer[:3]:
         e = c.effect(sc, sc_key)
         findings.append(
-            f"{named(sc)}: about {fmt_about(-100 * e.rel)}% fewer children reached sexual "
-            f"communication (95% interval {fmt_about(-100 * e.rel_high)}% to "
-            f"{fmt_about(-100 * e.rel_low)}% fewer), about {fmt_about(-e.rate_diff[0])} fewer per "
-            "100,000 children."
+            f"{named(sc)}: {about_ci(-100 * e.rel, -100 * e.rel_high, -100 * e.rel_low, '%')} fewer "
+            f"children reached sexual communication, about {fmt_about(-e.rate_diff[0])} fewer in "
+            "every 100,000 children."
         )
     if fewer:
         findings.append(
@@ -665,13 +679,10 @@ def _context(c: Comparison) -> dict:
                 hits.append((d, sc, lo, hi))
         if hits:
             hits.sort(key=lambda t: -t[0])
-            parts = [
-                f"{sc} (about {fmt_about(d)}, 95% interval {fmt_about(lo)} to {fmt_about(hi)})"
-                for d, sc, lo, hi in hits[:3]
-            ]
+            parts = [f"{sc}, {about_ci(d, lo, hi)}" for d, sc, lo, hi in hits[:3]]
             more_sc = f" and {len(hits) - 3} more" if len(hits) > 3 else ""
             findings.append(
-                f"Cost, {name}, per 100,000 {acct_what} a year: " + ", ".join(parts) + more_sc + "."
+                f"Cost, {name}, per 100,000 {acct_what} a year: " + "; ".join(parts) + more_sc + "."
             )
     caveat = (
         "These are model outputs under stated assumptions (docs/ODD.md), for comparing "
