@@ -79,6 +79,13 @@ COST_NAMES = {
     "reviews": ("reviews", 1),
     "ties_created_benign_by_suggestion": ("benign suggestion ties lost", -1),
 }
+#: The same quantities as levels (in the baseline, suggestion ties are made, not lost).
+COST_BASE_NAMES = {
+    "false_positive_flags": "wrongly flagged interactions",
+    "benign_accounts_banned": "wrongly banned accounts",
+    "reviews": "reviews",
+    "ties_created_benign_by_suggestion": "benign ties made by suggestions",
+}
 STAGE_LABELS = {s: s.replace("_", " ") for s in STAGES}
 
 
@@ -626,6 +633,7 @@ def _context(c: Comparison) -> dict:
             "rate": fmt_rate_ci(d, lo, hi, sign=True),
             "clear": e.excludes_zero,
             "value": d,
+            "cls": ("up" if d > 0 else "down") if e.excludes_zero else "",
         }
 
     # -- summary of findings, in plain words ---------------------------------------------
@@ -751,7 +759,7 @@ def _context(c: Comparison) -> dict:
     cost_base = []
     for key in COST_HEADLINE:
         Lk = base[key]
-        cost_base.append({"name": COST_NAMES[key][0], "rate": fmt_rate_ci(Lk.mean, Lk.low, Lk.high)})
+        cost_base.append({"name": COST_BASE_NAMES[key], "rate": fmt_rate_ci(Lk.mean, Lk.low, Lk.high)})
     cost_rows = [{"scenario": sc, "cells": [cost(sc, k) for k in COST_HEADLINE]} for sc in c.order]
     disp_rows = [
         {
