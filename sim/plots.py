@@ -206,7 +206,7 @@ def exposure_by_scenario(c, path) -> Path:
     fig, axes = plt.subplots(
         nrows,
         ncols,
-        figsize=(10, 0.6 + 2.1 * nrows),
+        figsize=(10, 0.9 + 2.1 * nrows),
         sharex=True,
         sharey=True,
         squeeze=False,
@@ -268,7 +268,7 @@ def effects_forest(c, path) -> Path:
     )
     order = c.order
     fig, axes = plt.subplots(
-        1, len(HEADLINE), figsize=(10, 1.2 + 0.34 * len(order)), sharey=True, layout="constrained"
+        1, len(HEADLINE), figsize=(10, max(2.8, 1.2 + 0.34 * len(order))), sharey=True, layout="constrained"
     )
     y = np.arange(len(order))
     for ax, m, title in zip(axes, HEADLINE, titles):
@@ -331,7 +331,12 @@ def age_bands(c, path) -> Path:
     plt = _plt()
     rows = [c.baseline, *c.order]
     fig, axes = plt.subplots(
-        1, len(AGE_BANDS), figsize=(10, 1.2 + 0.3 * len(rows)), sharey=True, sharex=True, layout="constrained"
+        1,
+        len(AGE_BANDS),
+        figsize=(10, max(2.8, 1.2 + 0.3 * len(rows))),
+        sharey=True,
+        sharex=True,
+        layout="constrained",
     )
     top = 0.0
     for ax, b in zip(axes, AGE_BANDS):
@@ -361,7 +366,11 @@ def costs(c, path) -> Path:
     what = accounts_denominator(c.runs[0].summary)[1]
     order = c.order
     fig, axes = plt.subplots(
-        1, len(COST_HEADLINE), figsize=(10, 1.3 + 0.32 * len(order)), sharey=True, layout="constrained"
+        1,
+        len(COST_HEADLINE),
+        figsize=(10, max(2.8, 1.3 + 0.32 * len(order))),
+        sharey=True,
+        layout="constrained",
     )
     for ax, key in zip(axes, COST_HEADLINE):
         name, sign = COST_NAMES[key]
@@ -411,7 +420,7 @@ def platforms(c, path) -> Path:
     fig, axes = plt.subplots(
         2,
         len(plats),
-        figsize=(11, 2.2 + 0.55 * len(rows)),
+        figsize=(11, max(5.0, 2.2 + 0.55 * len(rows))),
         sharey=True,
         sharex="row",
         squeeze=False,
@@ -423,11 +432,14 @@ def platforms(c, path) -> Path:
     )
     for row, (pattern, what) in enumerate(kinds):
         totals = {sc: sum(c.levels[sc][pattern.format(p=p)].mean for p in plats) for sc in rows}
-        top = max(
-            (c.levels[sc][pattern.format(p=p)].high for sc in rows for p in plats),
-            default=1.0,
-        )
-        top = top if top and not math.isnan(top) else 1.0
+        ends = [
+            v
+            for sc in rows
+            for p in plats
+            for v in (c.levels[sc][pattern.format(p=p)].mean, c.levels[sc][pattern.format(p=p)].high)
+            if not math.isnan(v)
+        ]
+        top = max([*ends, 1.0])
         for ax, p in zip(axes[row], plats):
             L = [c.levels[sc][pattern.format(p=p)] for sc in rows]
             colours = [BASELINE_COLOUR] + [SCENARIO_COLOUR] * len(c.order)
@@ -437,7 +449,15 @@ def platforms(c, path) -> Path:
             for yi, sc, x in zip(y, rows, L):
                 share = x.mean / totals[sc] * 100 if totals[sc] else 0.0
                 right = x.high if not math.isnan(x.high) else x.mean
-                ax.text(right + top * 0.03, yi, f"{share:.0f}%", va="center", fontsize=6.5, color="#333333")
+                ax.text(
+                    right + top * 0.03,
+                    yi,
+                    f"{share:.0f}%",
+                    va="center",
+                    fontsize=6.5,
+                    color="#333333",
+                    clip_on=True,
+                )
             ax.set_xlim(0, top * 1.45)
             ax.set_title(f"{what}\n{p}", fontsize=8.5)
             ax.set_xlabel("per 100,000 children", fontsize=8)
