@@ -360,6 +360,8 @@ def age_bands(c, path) -> Path:
 def costs(c, path) -> Path:
     """The four costs, each on its own axis in its own unit (per 100,000 accounts a year): the
     paired change against the baseline with its 95% interval; below zero is a saving."""
+    from matplotlib.ticker import MaxNLocator
+
     from sim.report import COST_HEADLINE, COST_NAMES, accounts_denominator
 
     plt = _plt()
@@ -394,6 +396,7 @@ def costs(c, path) -> Path:
                 ax.text(0, yi, " no change", va="center", fontsize=7, color="#555555")
         ax.set_title(name)
         ax.set_xlabel(f"extra per 100,000 {what}\na year")
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=4))  # room for "100,000" beside "50,000"
         if all(c.effect(sc, key).unchanged for sc in order):
             ax.set_xlim(-1, 1)
             ax.set_xticks([0])
@@ -457,6 +460,18 @@ def platforms(c, path) -> Path:
                     fontsize=6.5,
                     color="#333333",
                     clip_on=True,
+                    bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.3, "alpha": 0.85},
+                )
+            if all(x.mean == 0 for x in L):
+                ax.text(
+                    0.5,
+                    0.5,
+                    "none here in any run",
+                    transform=ax.transAxes,
+                    ha="center",
+                    fontsize=7.5,
+                    color="#555555",
+                    bbox={"facecolor": "white", "edgecolor": "#cccccc"},
                 )
             ax.set_xlim(0, top * 1.45)
             ax.set_title(f"{what}\n{p}", fontsize=8.5)
