@@ -1,20 +1,23 @@
-"""Scenario comparison: paired effect sizes with intervals, costs beside benefits, figures, report.
+"""Scenario comparison: paired effects with intervals, costs beside benefits, figures, a report.
 
 Usage::
 
     python -m sim.report SWEEP_DIR [--baseline baseline_2019] [--allow-mixed]
 
-reads every complete run folder under ``SWEEP_DIR`` (as written by ``python -m sim -m ...``),
-pairs each scenario's runs with the baseline's runs of the same seed (common random numbers),
-and writes into ``SWEEP_DIR``:
+reads every complete run folder under ``SWEEP_DIR`` (as written by ``python -m sim -m ...``,
+through :func:`sim.results.load_runs`), pairs each scenario's runs with the baseline's runs of
+the same seed (common random numbers), and writes into ``SWEEP_DIR``:
 
 - ``comparison.csv``: per scenario and metric, the means, the paired difference from baseline
-  with its 95% t-interval, the relative change (from the mean paired log ratio) with its
-  interval, and paired and unpaired standard errors (their ratio is the variance reduction of
-  pairing);
-- ``report.md`` and ``report.html`` (figures embedded): benefits and costs side by side;
-- ``figures/``: exposure over time with bands, a forest plot of effects, age bands, and the
-  share of offences by platform per scenario.
+  with its 95% t-interval (``scipy.stats.ttest_rel``), the relative change (from the mean paired
+  log ratio) with its interval, paired and unpaired standard errors (their ratio is the variance
+  reduction of pairing), and the difference per 100,000 children (or accounts a year);
+- ``report.html``: the report a policy team reads and forwards (built from
+  ``sim/templates/report.html.j2``; figures embedded, prints on A4 or Letter), and ``report.md``,
+  its plain-text companion built from the same numbers;
+- ``figures/``: children reaching sexual communication over time (one panel per scenario against
+  the baseline), the effects with their intervals, the costs (one axis per unit), age bands, and
+  first contacts and offences by platform.
 
 Runs whose configuration differs in anything but scenario, interventions and seed (or whose code
 version differs) are refused unless ``--allow-mixed``; missing pairs are listed, never silently
@@ -26,17 +29,20 @@ from __future__ import annotations
 import argparse
 import base64
 import csv
+import json
 import math
 import sys
-from dataclasses import dataclass
+import warnings
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from sim.categories import AGE_BANDS
+from sim.categories import AGE_BANDS, STAGES
 from sim.results import Run, check_consistent, load_runs
 
 BASELINE = "baseline_2019"
+PER = 100_000  # every rate in the report is per 100,000 children (or accounts)
 
 #: (metric key in summary.json, label, kind). Benefits: less is better. Costs: what it takes.
 METRICS = (
@@ -57,12 +63,30 @@ AGE_METRICS = tuple(
     (f"by_age_band.{b}.sexual_communication", f"sexual communication, age {b}", "benefit") for b in AGE_BANDS
 )
 HEADLINE = ("children_contacted", "children_sexual_communication", "children_image")
+#: The effect scenarios are sorted by (most reduction first), in every table and figure.
+ORDER_METRIC = "children_sexual_communication"
 COST_HEADLINE = (
     "false_positive_flags",
     "benign_accounts_banned",
     "reviews",
     "ties_created_benign_by_suggestion",
 )
+#: Short names of the costs, and the sign that makes each an extra cost (suggestion ties: a fall
+#: is the usability cost of switching suggestions off, so it is reported as "ties lost").
+COST_NAMES = {
+    "false_positive_flags": ("wrongly flagged interactions", 1),
+    "benign_accounts_banned": ("wrongly banned accounts", 1),
+    "reviews": ("reviews", 1),
+    "ties_created_benign_by_suggestion": ("benign suggestion ties lost", -1),
+}
+#: The same quantities as levels (in the baseline, suggestion ties are made, not lost).
+COST_BASE_NAMES = {
+    "false_positive_flags": "wrongly flagged interactions",
+    "benign_accounts_banned": "wrongly banned accounts",
+    "reviews": "reviews",
+    "ties_created_benign_by_suggestion": "benign ties made by suggestions",
+}
+STAGE_LABELS = {s: s.replace("_", " ") for s in STAGES}
 
 
 class ReportError(RuntimeError):
@@ -75,14 +99,57 @@ def _get(d: dict, dotted: str):
     return d
 
 
-def _t95(n: int) -> float:
+# ------------------------------------------------------------------------------------------
+# Statistics (scipy.stats)
+# ------------------------------------------------------------------------------------------
+
+
+def paired_interval(a: np.ndarray, b: np.ndarray, confidence: float = 0.95) -> tuple[float, float, float]:
+    """Mean of ``a - b`` and its paired t-interval (``scipy.stats.ttest_rel``).
+
+    With fewer than two pairs the interval is undefined (nan); with identical differences it is
+    the difference itself.
+    """
     from scipy import stats
 
-    return float(stats.t.ppf(0.975, n - 1)) if n > 1 else math.nan
+    n = len(a)
+    if n == 0:
+        return math.nan, math.nan, math.nan
+    mean = float(np.mean(a - b))
+    if n < 2:
+        return mean, math.nan, math.nan
+    with warnings.catch_warnings():  # zero variance: scipy warns, and returns (mean, mean)
+        warnings.simplefilter("ignore", RuntimeWarning)
+        ci = stats.ttest_rel(a, b).confidence_interval(confidence)
+    return mean, float(ci.low), float(ci.high)
+
+
+def mean_interval(x: np.ndarray, confidence: float = 0.95) -> tuple[float, float, float]:
+    """Mean of ``x`` over seeds and its one-sample t-interval (``scipy.stats.ttest_1samp``)."""
+    from scipy import stats
+
+    x = np.asarray(x, float)
+    if x.size == 0:
+        return math.nan, math.nan, math.nan
+    mean = float(x.mean())
+    if x.size < 2:
+        return mean, math.nan, math.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        ci = stats.ttest_1samp(x, 0.0).confidence_interval(confidence)
+    return mean, float(ci.low), float(ci.high)
+
+
+def _sem(x: np.ndarray) -> float:
+    from scipy import stats
+
+    return float(stats.sem(x)) if len(x) > 1 else math.nan
 
 
 @dataclass
 class Effect:
+    """One scenario's paired effect on one metric against the baseline (a row of comparison.csv)."""
+
     scenario: str
     metric: str
     label: str
@@ -100,11 +167,66 @@ class Effect:
     se_unpaired: float
     se_log_paired: float
     se_log_unpaired: float
+    #: what the rates are per 100,000 of ("children", "children aged 8-11", "accounts a year")
+    per_100k_of: str = ""
+    #: multiply a count per run by this for the rate per 100,000 (``per_100k_of``)
+    scale: float = math.nan
+    #: every paired difference is exactly zero (the scenario changed nothing here)
+    unchanged: bool = False
+
+    @property
+    def rate_diff(self) -> tuple[float, float, float]:
+        """The paired difference and its interval per 100,000 (children or accounts a year)."""
+        return (self.diff * self.scale, self.diff_low * self.scale, self.diff_high * self.scale)
+
+    @property
+    def excludes_zero(self) -> bool:
+        """The 95% interval of the difference lies on one side of zero."""
+        return self.diff_low > 0 or self.diff_high < 0
+
+    @property
+    def rel_excludes_zero(self) -> bool:
+        """The 95% interval of the relative change lies on one side of zero."""
+        return self.rel_low > 0 or self.rel_high < 0
 
 
-def effects(runs: list[Run], baseline: str = BASELINE) -> tuple[list[Effect], dict]:
-    """Paired effects of every scenario against ``baseline``; also missing-pair information."""
-    by = {}
+def metric_specs(runs: list[Run]) -> list[tuple[str, str, str]]:
+    """Every compared metric: :data:`METRICS`, :data:`AGE_METRICS`, then by platform (first
+    contacts and offences), for the platforms named in the runs' summaries."""
+    plats = list(runs[0].summary.get("offences_by_platform", {}))
+    plat_metrics = tuple(
+        (f"by_platform.{p}.contacted", f"children first contacted on {p}", "platform") for p in plats
+    ) + tuple((f"offences_by_platform.{p}", f"offences on {p}", "platform") for p in plats)
+    return list(METRICS + AGE_METRICS + plat_metrics)
+
+
+def accounts_denominator(summary: dict) -> tuple[float, str]:
+    """Accounts behind the cost rates, and what they are.
+
+    ``summary["accounts"]`` (platform accounts held) when the run records it; otherwise the
+    model's users (children and adults, each holding accounts on one or more platforms).
+    """
+    if summary.get("accounts"):
+        return float(summary["accounts"]), "accounts"
+    return float(summary["children"] + summary["adults"]), "users"
+
+
+def _scale(key: str, kind: str, base_runs: list[Run]) -> tuple[float, str]:
+    s0 = base_runs[0].summary
+    if kind == "cost":
+        denom = np.mean([accounts_denominator(r.summary)[0] for r in base_runs])
+        what = accounts_denominator(s0)[1]
+        days = s0["days"]
+        return PER / denom * 365.0 / days, f"{what} a year"
+    if key.startswith("by_age_band."):
+        band = key.split(".")[1]
+        denom = np.mean([r.summary["population_by_age_band"][band] for r in base_runs])
+        return (PER / denom if denom else math.nan), f"children aged {band}"
+    return PER / np.mean([r.summary["children"] for r in base_runs]), "children"
+
+
+def _by_scenario(runs: list[Run]) -> dict[str, dict[int, Run]]:
+    by: dict[str, dict[int, Run]] = {}
     for r in runs:
         if r.seed in by.get(r.scenario, {}):
             raise ReportError(
@@ -113,312 +235,727 @@ def effects(runs: list[Run], baseline: str = BASELINE) -> tuple[list[Effect], di
                 "per scenario and seed: remove one, or report the sweeps separately"
             )
         by.setdefault(r.scenario, {})[r.seed] = r
+    return by
+
+
+def effects(runs: list[Run], baseline: str = BASELINE) -> tuple[list[Effect], dict]:
+    """Paired effects of every scenario against ``baseline``; also missing-pair information.
+
+    For each metric: the mean paired difference with its t-interval, and the relative change
+    ``exp(mean log ratio) - 1`` of the paired log ratios ``log(a + 0.5) - log(b + 0.5)`` with the
+    t-interval of that mean (effects of interventions are roughly proportional to the baseline
+    level, which varies a lot between seeds; the +0.5 keeps zero counts finite).
+    """
+    by = _by_scenario(runs)
     if baseline not in by:
         raise ReportError(
             f"no runs of the baseline scenario '{baseline}' in the sweep (found: "
             f"{', '.join(sorted(by))}); run it with scenario={baseline} or pass --baseline NAME"
         )
     base = by[baseline]
+    specs = metric_specs(runs)
     out, missing = [], {}
-    for sc in sorted(by, key=lambda s: (s != baseline, s)):
-        if sc == baseline:
-            continue
+    for sc in sorted(s for s in by if s != baseline):
         seeds = sorted(set(by[sc]) & set(base))
         miss = sorted(set(by[sc]) ^ set(base))
         if miss:
             missing[sc] = miss
         n = len(seeds)
-        for key, label, kind in METRICS + AGE_METRICS:
+        base_runs = [base[s] for s in seeds] or list(base.values())
+        for key, label, kind in specs:
             a = np.array([_get(by[sc][s].summary, key) for s in seeds], float)
             b = np.array([_get(base[s].summary, key) for s in seeds], float)
-            d = a - b
-            mb = float(b.mean()) if n else math.nan
-            md = float(d.mean()) if n else math.nan
-            se_p = float(d.std(ddof=1) / math.sqrt(n)) if n > 1 else math.nan
-            se_u = float(math.sqrt(a.var(ddof=1) / n + b.var(ddof=1) / n)) if n > 1 else math.nan
-            t = _t95(n)
-            h = t * se_p if n > 1 else math.nan
-            # relative change from paired log ratios (effects of interventions are roughly
-            # proportional to the baseline level, which varies a lot between seeds); +0.5 keeps
-            # zero counts finite
+            md, lo, hi = paired_interval(a, b)
             la, lb = np.log(a + 0.5), np.log(b + 0.5)
-            lr = la - lb
-            ml = float(lr.mean()) if n else math.nan
-            sl_p = float(lr.std(ddof=1) / math.sqrt(n)) if n > 1 else math.nan
-            sl_u = float(math.sqrt(la.var(ddof=1) / n + lb.var(ddof=1) / n)) if n > 1 else math.nan
+            ml, llo, lhi = paired_interval(la, lb)
+            scale, per = _scale(key, kind, base_runs)
             out.append(
                 Effect(
-                    sc,
-                    key,
-                    label,
-                    kind,
-                    n,
-                    float(a.mean()) if n else math.nan,
-                    mb,
-                    md,
-                    md - h,
-                    md + h,
-                    math.expm1(ml),
-                    math.expm1(ml - t * sl_p),
-                    math.expm1(ml + t * sl_p),
-                    se_p,
-                    se_u,
-                    sl_p,
-                    sl_u,
+                    scenario=sc,
+                    metric=key,
+                    label=label,
+                    kind=kind,
+                    n_pairs=n,
+                    mean_scenario=float(a.mean()) if n else math.nan,
+                    mean_baseline=float(b.mean()) if n else math.nan,
+                    diff=md,
+                    diff_low=lo,
+                    diff_high=hi,
+                    rel=math.expm1(ml),
+                    rel_low=math.expm1(llo),
+                    rel_high=math.expm1(lhi),
+                    se_paired=_sem(a - b),
+                    se_unpaired=math.sqrt(_sem(a) ** 2 + _sem(b) ** 2),
+                    se_log_paired=_sem(la - lb),
+                    se_log_unpaired=math.sqrt(_sem(la) ** 2 + _sem(lb) ** 2),
+                    per_100k_of=per,
+                    scale=scale,
+                    unchanged=bool(n) and bool(np.all(a == b)),
                 )
             )
     return out, missing
 
 
+@dataclass
+class Level:
+    """A scenario's mean over seeds of one metric, per 100,000, with its t-interval."""
+
+    metric: str
+    label: str
+    mean: float
+    low: float
+    high: float
+    per_100k_of: str
+    count: float  # mean count per run
+
+
+def levels(runs: list[Run], scenario: str) -> dict[str, Level]:
+    """Per 100,000 children (accounts a year for costs): mean over seeds with a 95% t-interval,
+    of every stage, the compared metrics, and stages by age band."""
+    rs = [r for r in runs if r.scenario == scenario]
+    specs = [(f"children_{s}", f"children, {STAGE_LABELS[s]}", "benefit") for s in STAGES]
+    specs += [(f"by_age_band.{b}.contacted", f"contacted, age {b}", "benefit") for b in AGE_BANDS]
+    have = {k for k, _, _ in specs}
+    specs += [m for m in metric_specs(runs) if m[0] not in have]
+    out = {}
+    for key, label, kind in specs:
+        x = np.array([_get(r.summary, key) for r in rs], float)
+        scale, per = _scale(key, kind, rs)
+        m, lo, hi = mean_interval(x * scale)
+        # a count is never negative: a t-interval reaching below zero is cut there
+        out[key] = Level(key, label, m, max(lo, 0.0), hi, per, float(x.mean()))
+    return out
+
+
+def scenario_order(effs: list[Effect]) -> list[str]:
+    """Scenarios by their effect on :data:`ORDER_METRIC` (largest reduction first)."""
+    rel = {e.scenario: e.rel for e in effs if e.metric == ORDER_METRIC}
+    return sorted(rel, key=lambda s: (math.isnan(rel[s]), rel[s], s))
+
+
+# ------------------------------------------------------------------------------------------
+# Formatting
+# ------------------------------------------------------------------------------------------
+
+MINUS = "\u2212"
+
+
+def _signed(text: str) -> str:
+    return text.replace("-", MINUS)
+
+
+def fmt_rate(x: float, sign: bool = False) -> str:
+    """A rate per 100,000 with sensible precision: 12,345 / 123 / 12.3 / 1.23."""
+    if x is None or math.isnan(x):
+        return "n/a"
+    a = abs(x)
+    if a == 0:
+        return "0"
+    spec = ",.0f" if a >= 100 else ".1f" if a >= 10 else ".2f"
+    s = format(x, ("+" if sign else "") + spec)
+    return _signed(s)
+
+
+def fmt_pct(x: float, sign: bool = True) -> str:
+    if x is None or math.isnan(x):
+        return "n/a"
+    return _signed(format(100 * x, ("+" if sign else "") + ".1f")) + "%"
+
+
+class Num(tuple):
+    """A formatted value and its formatted interval; ``str()`` gives "value [interval]"."""
+
+    def __new__(cls, value: str, interval: str = ""):
+        return super().__new__(cls, (value, interval))
+
+    @property
+    def value(self) -> str:
+        return self[0]
+
+    @property
+    def interval(self) -> str:
+        return self[1]
+
+    def __str__(self) -> str:
+        return f"{self[0]} [{self[1]}]" if self[1] else self[0]
+
+
+def fmt_rate_ci(mean: float, low: float, high: float, sign: bool = False) -> Num:
+    if math.isnan(low) or low == high == mean:  # no interval, or every seed gave the same value
+        return Num(fmt_rate(mean, sign))
+    return Num(fmt_rate(mean, sign), f"{fmt_rate(low, sign)} to {fmt_rate(high, sign)}")
+
+
+def fmt_pct_ci(mean: float, low: float, high: float) -> Num:
+    if math.isnan(low):
+        return Num(fmt_pct(mean))
+    return Num(fmt_pct(mean), f"{fmt_pct(low)} to {fmt_pct(high)}")
+
+
+def fmt_about(x: float, figures: int = 2) -> str:
+    """A number for a sentence: two significant figures (4,267 -> 4,300; 86.7 -> 87)."""
+    if x is None or math.isnan(x):
+        return "n/a"
+    if x == 0:
+        return "0"
+    digits = figures - 1 - int(math.floor(math.log10(abs(x))))
+    r = round(x, digits)
+    return _signed(f"{r:,.0f}" if digits <= 0 else f"{r:,.{digits}f}")
+
+
+def about_ci(mean: float, low: float, high: float, unit: str = "") -> str:
+    """ "about 4,300 (95% interval 1,100 to 7,500)" for a sentence; more figures where two would
+    make the ends of the interval look equal."""
+    if math.isnan(low):
+        return f"about {fmt_about(mean)}{unit}"
+    if low == high:
+        return f"about {fmt_about(mean)}{unit} (the same in every pair of runs)"
+    figures = 2
+    while figures < 5 and fmt_about(low, figures) == fmt_about(high, figures):
+        figures += 1
+    return (
+        f"about {fmt_about(mean, figures)}{unit} (95% interval {fmt_about(low, figures)}{unit} to "
+        f"{fmt_about(high, figures)}{unit})"
+    )
+
+
+def _pct_terminal(x: float) -> str:
+    return "n/a" if x is None or math.isnan(x) else f"{100 * x:+.1f}%"
+
+
+def effect_table(effs: list[Effect]) -> str:
+    """Terminal table (pandas): relative change [95% CI] of the headline benefits; the costs'
+    mean absolute change per run; scenarios sorted by effect."""
+    import pandas as pd
+
+    idx = {(e.scenario, e.metric): e for e in effs}
+    rows = []
+    for sc in scenario_order(effs):
+        row = {"scenario": sc}
+        for m, head in zip(HEADLINE, ("contacted", "sexual comm.", "image")):
+            e = idx[(sc, m)]
+            row[head] = f"{_pct_terminal(e.rel)} [{_pct_terminal(e.rel_low)}, {_pct_terminal(e.rel_high)}]"
+        for m, head in zip(COST_HEADLINE, ("wrong flags", "wrong bans", "reviews", "benign sugg. ties")):
+            d = idx[(sc, m)].diff
+            row[head] = "n/a" if math.isnan(d) else f"{d:+,.1f}"
+        rows.append(row)
+    df = pd.DataFrame(rows)
+    width = max(len("scenario"), *(len(s) for s in df["scenario"]))
+    # scenario names to the left; three spaces at least between columns, so that neighbouring
+    # intervals never run together
+    df["scenario"] = [f"{v:<{width}}" for v in df["scenario"]]
+    df = df.rename(columns={"scenario": f"{'scenario':<{width}}"})
+    formatters = {c: (lambda v: f"   {v}") for c in df.columns[1:]}
+    text = df.to_string(
+        index=False, formatters=formatters, col_space={c: len(c) + 3 for c in df.columns[1:]}, justify="right"
+    )
+    text = "\n".join(line.rstrip() for line in text.splitlines())
+    ns = sorted({e.n_pairs for e in effs})
+    n = f"{ns[0]}" if len(ns) == 1 else f"{ns[0]}-{ns[-1]}"
+    return (
+        text + f"\n(paired with baseline by seed, n = {n} pairs per scenario; sorted by the effect on "
+        "sexual communication; benefits: relative change with 95% interval; costs: mean absolute "
+        "change per run)"
+    )
+
+
 def write_csv(effs: list[Effect], path: Path) -> None:
-    cols = list(Effect.__dataclass_fields__)
+    cols = [c for c in Effect.__dataclass_fields__ if c != "scale"]
+    extra = ["diff_per_100k", "diff_per_100k_low", "diff_per_100k_high"]
     with path.open("w", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(cols)
+        w.writerow(cols + extra)
         for e in effs:
-            w.writerow([_fmt_csv(getattr(e, c)) for c in cols])
+            w.writerow([_fmt_csv(getattr(e, c)) for c in cols] + [_fmt_csv(v) for v in e.rate_diff])
 
 
 def _fmt_csv(v):
+    if isinstance(v, bool):
+        return str(v).lower()
     if isinstance(v, float):
         return "" if math.isnan(v) else f"{v:.6g}"
     return v
 
 
-def _pct(x: float) -> str:
-    return "n/a" if x is None or math.isnan(x) else f"{100 * x:+.1f}%"
-
-
-def _num(x: float) -> str:
-    return "n/a" if math.isnan(x) else f"{x:+,.1f}"
-
-
-def effect_table(effs: list[Effect]) -> str:
-    """Plain-text table: relative change [95% CI] of the headline benefits; absolute costs."""
-    idx = {(e.scenario, e.metric): e for e in effs}
-    scen = list(dict.fromkeys(e.scenario for e in effs))
-    heads = [
-        "contacted",
-        "sexual comm.",
-        "image",
-        "wrong flags",
-        "wrong bans",
-        "reviews",
-        "benign sugg. ties",
-    ]
-    lines = [
-        f"{'scenario':<27}" + "".join(f"{h:>25}" for h in heads[:3]) + "".join(f"{h:>18}" for h in heads[3:])
-    ]
-    for sc in scen:
-        cells = []
-        for m in HEADLINE:
-            e = idx[(sc, m)]
-            cells.append(f"{_pct(e.rel)} [{_pct(e.rel_low)},{_pct(e.rel_high)}]".rjust(25))
-        for m in COST_HEADLINE:
-            cells.append(_num(idx[(sc, m)].diff).rjust(18))
-        lines.append(f"{sc:<27}" + "".join(cells))
-    ns = sorted({e.n_pairs for e in effs})
-    n = f"{ns[0]}" if len(ns) == 1 else f"{ns[0]}-{ns[-1]}"
-    lines.append(
-        f"(paired with baseline by seed, n = {n} pairs per scenario; benefits: relative "
-        "change with 95% interval; costs: mean absolute change per run)"
-    )
-    return "\n".join(lines)
-
-
 # ------------------------------------------------------------------------------------------
-# Figures
+# The comparison, as a reader sees it
 # ------------------------------------------------------------------------------------------
 
 
-def _plt():
-    import matplotlib
+@dataclass
+class Comparison:
+    """Everything the report, its figures and its companion are built from."""
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    sweep: Path
+    baseline: str
+    runs: list[Run]
+    effects: list[Effect]
+    missing: dict
+    incomplete: list[str]
+    problems: list[str]
+    order: list[str] = field(default_factory=list)
+    levels: dict[str, dict[str, Level]] = field(default_factory=dict)
 
-    return plt
+    def effect(self, scenario: str, metric: str) -> Effect:
+        return self._idx[(scenario, metric)]
 
+    def __post_init__(self):
+        self._idx = {(e.scenario, e.metric): e for e in self.effects}
+        self.order = scenario_order(self.effects)
+        for sc in [self.baseline, *self.order]:
+            self.levels[sc] = levels(self.runs, sc)
 
-def fig_exposure(runs: list[Run], baseline: str, path: Path) -> Path:
-    plt = _plt()
-    scen = sorted({r.scenario for r in runs}, key=lambda s: (s != baseline, s))
-    fig, axes = plt.subplots(1, 2, figsize=(12, 5), dpi=110, sharex=True)
-    cmap = plt.get_cmap("tab20")
-    for ax, key, title in zip(
-        axes,
-        ("new_children_contacted", "new_children_sexual_communication"),
-        ("children contacted", "children reaching sexual communication"),
-    ):
-        for i, sc in enumerate(scen):
-            rs = [r for r in runs if r.scenario == sc]
-            n = rs[0].summary["children"]
-            curves = np.array([np.cumsum(r.timeseries[key]) / n * 100 for r in rs])
-            days = rs[0].timeseries["day"]
-            colour = "black" if sc == baseline else cmap(i % 20)
-            ax.plot(days, curves.mean(axis=0), color=colour, lw=2.2 if sc == baseline else 1.3, label=sc)
-            ax.fill_between(days, curves.min(axis=0), curves.max(axis=0), color=colour, alpha=0.12)
-        ax.set_title(f"Cumulative {title} (% of children)", fontsize=10)
-        ax.set_xlabel("day")
-        ax.grid(alpha=0.3)
-    axes[0].set_ylabel("% of children (mean; band = range over seeds)")
-    axes[1].legend(fontsize=7, loc="upper left")
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    @property
+    def platforms(self) -> list[str]:
+        return list(self.runs[0].summary.get("offences_by_platform", {}))
 
+    @property
+    def seeds(self) -> list[int]:
+        return sorted({r.seed for r in self.runs})
 
-def fig_forest(effs: list[Effect], path: Path) -> Path:
-    plt = _plt()
-    scen = list(dict.fromkeys(e.scenario for e in effs))
-    idx = {(e.scenario, e.metric): e for e in effs}
-    fig, axes = plt.subplots(1, 2, figsize=(13, 0.5 * len(scen) * 1.6 + 2), dpi=110)
-    ax = axes[0]
-    offs = np.linspace(-0.25, 0.25, len(HEADLINE))
-    colours = ("#4e79a7", "#e15759", "#b07aa1")
-    for j, m in enumerate(HEADLINE):
-        for i, sc in enumerate(scen):
-            e = idx[(sc, m)]
-            y = i + offs[j]
-            ax.errorbar(
-                100 * e.rel,
-                y,
-                xerr=[[100 * (e.rel - e.rel_low)], [100 * (e.rel_high - e.rel)]],
-                fmt="o",
-                color=colours[j],
-                ms=4,
-                capsize=2,
-                label=m.replace("children_", "").replace("_", " ") if i == 0 else None,
-            )
-    ax.axvline(0, color="grey", lw=1)
-    ax.set_yticks(range(len(scen)), scen, fontsize=8)
-    ax.invert_yaxis()
-    ax.set_xlabel("relative change vs baseline, % (95% paired interval)")
-    ax.set_title("Benefits: children reaching a stage", fontsize=10)
-    ax.legend(fontsize=7)
-    ax.grid(alpha=0.3, axis="x")
-    ax = axes[1]
-    offs = np.linspace(-0.3, 0.3, len(COST_HEADLINE))
-    colours = ("#f28e2b", "#9c755f", "#76b7b2", "#59a14f")
-    for j, m in enumerate(COST_HEADLINE):
-        for i, sc in enumerate(scen):
-            e = idx[(sc, m)]
-            ax.errorbar(
-                e.diff,
-                i + offs[j],
-                xerr=[[e.diff - e.diff_low], [e.diff_high - e.diff]],
-                fmt="s",
-                color=colours[j],
-                ms=4,
-                capsize=2,
-                label=dict((k, lab) for k, lab, _ in METRICS)[m] if i == 0 else None,
-            )
-    ax.axvline(0, color="grey", lw=1)
-    ax.set_xscale("symlog", linthresh=10)
-    vals = [
-        v
-        for e in effs
-        if e.metric in COST_HEADLINE
-        for v in (e.diff_low, e.diff_high, e.diff)
-        if not math.isnan(v)
-    ]
-    if vals:  # keep every point inside the frame (symlog limits do not pad)
-        ax.set_xlim(min(min(vals) * 2, -20), max(max(vals) * 2, 20))
-    ax.set_yticks(range(len(scen)), scen, fontsize=8)
-    ax.invert_yaxis()
-    ax.set_xlabel("absolute change per run vs baseline (symlog; 95% paired interval)")
-    ax.set_title("Costs", fontsize=10)
-    ax.legend(fontsize=7)
-    ax.grid(alpha=0.3, axis="x")
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    @property
+    def n_pairs(self) -> str:
+        ns = sorted({e.n_pairs for e in self.effects})
+        return f"{ns[0]}" if len(ns) == 1 else f"{ns[0]} to {ns[-1]}"
+
+    def runs_of(self, scenario: str) -> list[Run]:
+        return sorted((r for r in self.runs if r.scenario == scenario), key=lambda r: r.seed)
+
+    def description(self, scenario: str) -> str:
+        for r in self.runs:
+            if r.scenario == scenario:
+                return str((r.config.get("scenario") or {}).get("description") or "")
+        return ""
 
 
-def fig_age(runs: list[Run], baseline: str, path: Path) -> Path:
-    plt = _plt()
-    scen = sorted({r.scenario for r in runs}, key=lambda s: (s != baseline, s))
-    fig, ax = plt.subplots(figsize=(12, 4.5), dpi=110)
-    width = 0.8 / len(AGE_BANDS)
-    for j, b in enumerate(AGE_BANDS):
-        vals = []
-        for sc in scen:
-            rs = [r for r in runs if r.scenario == sc]
-            vals.append(
-                np.mean(
-                    [
-                        r.summary["by_age_band"][b]["sexual_communication"]
-                        / max(r.summary["population_by_age_band"][b], 1)
-                        * 100
-                        for r in rs
-                    ]
-                )
-            )
-        ax.bar(np.arange(len(scen)) + (j - 1.5) * width, vals, width, label=f"age {b}")
-    ax.set_xticks(range(len(scen)), scen, rotation=30, ha="right", fontsize=8)
-    ax.set_ylabel("% of children in the band (mean over seeds)")
-    ax.set_title("Children reaching sexual communication, by age band", fontsize=10)
-    ax.legend(fontsize=8)
-    ax.grid(alpha=0.3, axis="y")
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+def _metadata(run: Run) -> dict:
+    try:
+        return json.loads((run.path / "metadata.json").read_text())
+    except (OSError, ValueError):
+        return {}
 
 
-def fig_platform(runs: list[Run], baseline: str, path: Path) -> Path:
-    plt = _plt()
-    scen = sorted({r.scenario for r in runs}, key=lambda s: (s != baseline, s))
-    plats = list(runs[0].summary["offences_by_platform"].keys())
-    shares = np.zeros((len(scen), len(plats)))
-    for i, sc in enumerate(scen):
-        rs = [r for r in runs if r.scenario == sc]
-        tot = np.array([[r.summary["offences_by_platform"][p] for p in plats] for r in rs], float)
-        s = tot.sum(axis=0)
-        shares[i] = s / s.sum() * 100 if s.sum() else 0
-    fig, ax = plt.subplots(figsize=(12, 4.5), dpi=110)
-    left = np.zeros(len(scen))
-    cmap = plt.get_cmap("Set2")
-    for j, p in enumerate(plats):
-        ax.barh(range(len(scen)), shares[:, j], left=left, color=cmap(j), label=p)
-        left += shares[:, j]
-    ax.set_yticks(range(len(scen)), scen, fontsize=8)
-    ax.invert_yaxis()
-    ax.set_xlabel("share of offences (sexual communication) by the platform where it happened, %")
-    ax.set_title("Where offences happen: displacement between platforms", fontsize=10)
-    ax.legend(fontsize=8, ncol=len(plats), loc="lower center", bbox_to_anchor=(0.5, -0.32))
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+def _sweep_command(sweep: Path, runs: list[Run]) -> str:
+    """The command that ran the sweep, from Hydra's multirun.yaml (or a run's metadata)."""
+    import yaml
+
+    f = sweep / "multirun.yaml"
+    if f.is_file():
+        try:
+            task = yaml.safe_load(f.read_text())["hydra"]["overrides"]["task"]
+            return "python -m sim -m " + " ".join(str(t) for t in task)
+        except (KeyError, TypeError, ValueError, yaml.YAMLError):
+            pass
+    return str(_metadata(runs[0]).get("command") or "")
 
 
-# ------------------------------------------------------------------------------------------
-# Report
-# ------------------------------------------------------------------------------------------
+def _knob(value, platforms: list[str] | None = None) -> str:
+    if platforms and isinstance(value, list) and sorted(map(str, value)) == sorted(platforms):
+        return "all platforms"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(_knob(v) for v in value)
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
 
 
-def _assumptions(runs: list[Run]) -> dict[str, list[str]]:
-    """Per scenario: the enabled interventions and their knobs (what drives the result)."""
-    out = {}
-    for r in runs:
-        if r.scenario in out:
+def _knobs(name: str, node: dict, platforms: list[str] | None = None) -> list[tuple[str, str]]:
+    out = []
+    for k, v in node.items():
+        if k == "enabled" or (k == "start_day" and v == 1):
             continue
-        items = []
-        for name, node in (r.config.get("interventions") or {}).items():
-            if node.get("enabled"):
-                knobs = ", ".join(f"{k}={v}" for k, v in node.items() if k != "enabled")
-                items.append(f"`{name}`: {knobs}")
-        out[r.scenario] = items
+        if k == "coverage_by_age_band" and isinstance(v, list) and len(v) == len(AGE_BANDS):
+            text = ", ".join(f"{b}: {_knob(x)}" for b, x in zip(AGE_BANDS, v))
+        elif k == "stage_weights" and isinstance(v, list) and len(v) == len(STAGES) - 1:
+            text = ", ".join(f"{STAGE_LABELS[s]} {_knob(x)}" for s, x in zip(STAGES[1:], v))
+        else:
+            text = _knob(v, platforms if k == "platforms" else None)
+        out.append((k.replace("_", " "), text))
     return out
+
+
+def interventions_of(run: Run) -> list[dict]:
+    """The interventions a run switched on, each with its knobs in words."""
+    out = []
+    for name, node in (run.config.get("interventions") or {}).items():
+        if isinstance(node, dict) and node.get("enabled"):
+            plats = list(run.summary.get("offences_by_platform", {}))
+            out.append({"name": name, "label": name.replace("_", " "), "knobs": _knobs(name, node, plats)})
+    return out
+
+
+#: World assumptions every scenario's result leans on: (dotted key, what it means).
+WORLD_ASSUMPTIONS = (
+    ("population.offender_share", "share of adults who are offenders"),
+    ("grooming.accept_stranger", "chance a child accepts a contact request from a stranger"),
+    ("grooming.report_unwanted", "chance a child reports an unwanted contact they declined"),
+)
+PLATFORM_ASSUMPTIONS = (
+    ("age_assurance", "share of child accounts the platform knows are minors"),
+    ("review_capacity_per_100k", "human reviews per day per 100,000 accounts"),
+)
+
+
+def _context(c: Comparison) -> dict:
+    """The numbers and sentences of the report, formatted, for both templates."""
+    base = c.levels[c.baseline]
+    r0 = c.runs_of(c.baseline)[0]
+    s0 = r0.summary
+    days = s0["days"]
+    period = "a simulated year" if days == 365 else f"{days} simulated days"
+    acct_what = accounts_denominator(s0)[1]
+    n_seeds = len(c.seeds)
+
+    def lvl(key):
+        L = base[key]
+        return {"label": L.label, "rate": fmt_rate_ci(L.mean, L.low, L.high), "count": f"{L.count:,.1f}"}
+
+    def eff(sc, key):
+        e = c.effect(sc, key)
+        d, lo, hi = e.rate_diff
+        return {
+            "unchanged": e.unchanged,
+            "rate": fmt_rate_ci(d, lo, hi, sign=True),
+            "rel": fmt_pct_ci(e.rel, e.rel_low, e.rel_high),
+            "direction": "down" if e.diff_high < 0 else "up" if e.diff_low > 0 else "",
+            "rel_direction": "down" if e.rel_high < 0 else "up" if e.rel_low > 0 else "",
+        }
+
+    def cost(sc, key):
+        e = c.effect(sc, key)
+        sign = COST_NAMES[key][1]
+        d, lo, hi = (sign * v for v in e.rate_diff)
+        lo, hi = min(lo, hi), max(lo, hi)
+        return {
+            "unchanged": e.unchanged,
+            "rate": fmt_rate_ci(d, lo, hi, sign=True),
+            "clear": e.excludes_zero,
+            "value": d,
+            "cls": ("up" if d > 0 else "down") if e.excludes_zero else "",
+        }
+
+    # -- summary of findings, in plain words ---------------------------------------------
+    findings = []
+    sc_key = "children_sexual_communication"
+    L = base[sc_key]
+    Lc = base["children_contacted"]
+
+    def named(sc):
+        d = c.description(sc)
+        return f"{sc} ({d})" if d else sc
+
+    findings.append(
+        f"Without any of the measures ({c.baseline}), {about_ci(L.mean, L.low, L.high)} in every "
+        f"100,000 children reached sexual communication with an offender in {period}; "
+        f"{about_ci(Lc.mean, Lc.low, Lc.high)} were contacted by one."
+    )
+    fewer = [sc for sc in c.order if c.effect(sc, sc_key).rel_high < 0]
+    more = [sc for sc in c.order if c.effect(sc, sc_key).rel_low > 0]
+    unclear = [sc for sc in c.order if sc not in fewer and sc not in more]
+    for sc in fewer[:3]:
+        e = c.effect(sc, sc_key)
+        findings.append(
+            f"{named(sc)}: {about_ci(-100 * e.rel, -100 * e.rel_high, -100 * e.rel_low, '%')} fewer "
+            f"children reached sexual communication, about {fmt_about(-e.rate_diff[0])} fewer in "
+            "every 100,000 children."
+        )
+    if fewer:
+        findings.append(
+            f"In all, {len(fewer)} of the {len(c.order)} scenarios reduce the number of children "
+            f"reaching sexual communication with an interval that excludes no change: {', '.join(fewer)}."
+        )
+    if more:
+        findings.append(
+            "More children reached sexual communication, with an interval that excludes no "
+            f"change, in: {', '.join(more)}."
+        )
+    if unclear:
+        findings.append(
+            "At this size these cannot be told apart from no change (the interval includes zero): "
+            + ", ".join(unclear)
+            + "."
+        )
+    for key, (name, sign) in COST_NAMES.items():
+        hits = []
+        for sc in c.order:
+            e = c.effect(sc, key)
+            d = sign * e.rate_diff[0]
+            lo, hi = sorted(sign * v for v in e.rate_diff[1:])
+            if not e.unchanged and e.excludes_zero and d > 0:
+                hits.append((d, sc, lo, hi))
+        if hits:
+            hits.sort(key=lambda t: -t[0])
+            parts = [f"{sc}, {about_ci(d, lo, hi)}" for d, sc, lo, hi in hits[:3]]
+            more_sc = f" and {len(hits) - 3} more" if len(hits) > 3 else ""
+            findings.append(
+                f"Cost, {name}, per 100,000 {acct_what} a year: " + "; ".join(parts) + more_sc + "."
+            )
+    caveat = (
+        "These are model outputs under stated assumptions (docs/ODD.md), for comparing "
+        "interventions with each other, not estimates of real prevalence; the effect sizes of "
+        f"most measures are assumptions. With {n_seeds} seeds of {s0['children']:,} children the "
+        "intervals are wide: rerun bigger (section 6) before reading small differences."
+    )
+
+    warn = []
+    for sc, seeds_m in c.missing.items():
+        warn.append(("missing", sc, f"seeds without a partner run {seeds_m} (left out of its pairs)"))
+    for name in c.incomplete:
+        warn.append(("incomplete", name, "incomplete job folder (not used)"))
+    for p in c.problems:
+        warn.append(("problem", "", p))
+
+    # -- tables ---------------------------------------------------------------------------
+    stages = [lvl(f"children_{s}") | {"stage": STAGE_LABELS[s]} for s in STAGES]
+    bands = []
+    for b in AGE_BANDS:
+        in_band = np.mean([r.summary["population_by_age_band"][b] for r in c.runs_of(c.baseline)])
+        row = {"band": b, "children": f"{in_band:,.0f}"}
+        for s in ("contacted", "sexual_communication"):
+            Lb = base[f"by_age_band.{b}.{s}"]
+            row[s] = fmt_rate_ci(Lb.mean, Lb.low, Lb.high)
+        bands.append(row)
+    plat_rows = []
+    for p in c.platforms:
+        a, o = base[f"by_platform.{p}.contacted"], base[f"offences_by_platform.{p}"]
+        plat_rows.append(
+            {
+                "platform": p,
+                "first_contacts": fmt_rate_ci(a.mean, a.low, a.high),
+                "offences": fmt_rate_ci(o.mean, o.low, o.high),
+            }
+        )
+    heads = dict(
+        zip(
+            HEADLINE,
+            (
+                "Children contacted",
+                "Children reaching sexual communication",
+                "Children reaching image sharing",
+            ),
+        )
+    )
+    effect_tables = [
+        {
+            "label": heads[m],
+            "rows": [eff(sc, m) | {"scenario": sc, "description": c.description(sc)} for sc in c.order],
+        }
+        for m in sorted(HEADLINE, key=lambda m: m != ORDER_METRIC)
+    ]
+    other_outcomes = [k for k, _, kind in METRICS if kind in ("benefit", "outcome") and k not in HEADLINE]
+    labels = dict((k, lab) for k, lab, _ in METRICS)
+    effect_rows = [
+        {
+            "scenario": sc,
+            "description": c.description(sc),
+            "cells": [eff(sc, m) for m in HEADLINE],
+            "other": [eff(sc, m) for m in other_outcomes],
+            "bands": [eff(sc, f"by_age_band.{b}.sexual_communication") for b in AGE_BANDS],
+        }
+        for sc in c.order
+    ]
+    cost_base = []
+    for key in COST_HEADLINE:
+        Lk = base[key]
+        cost_base.append({"name": COST_BASE_NAMES[key], "rate": fmt_rate_ci(Lk.mean, Lk.low, Lk.high)})
+    cost_rows = [{"scenario": sc, "cells": [cost(sc, k) for k in COST_HEADLINE]} for sc in c.order]
+    disp_rows = [
+        {
+            "scenario": sc,
+            "contacts": [eff(sc, f"by_platform.{p}.contacted") for p in c.platforms],
+            "offences": [eff(sc, f"offences_by_platform.{p}") for p in c.platforms],
+        }
+        for sc in c.order
+    ]
+    # Adaptive offenders (a later model version): summary.json keys named displacement* are
+    # compared here as they are, when the runs have them; nothing is shown otherwise.
+    disp_keys = sorted(
+        k
+        for k, v in s0.items()
+        if k.startswith("displacement") and isinstance(v, int | float) and v is not None
+    )
+    disp_extra = []
+    for k in disp_keys:
+        for sc in c.order:
+            rs = {r.seed: r for r in c.runs_of(sc)}
+            bs = {r.seed: r for r in c.runs_of(c.baseline)}
+            seeds = sorted(set(rs) & set(bs))
+            try:
+                a = np.array([float(rs[s].summary[k]) for s in seeds])
+                b = np.array([float(bs[s].summary[k]) for s in seeds])
+            except (KeyError, TypeError, ValueError):
+                continue
+            m, lo, hi = mean_interval(a)
+            d, dlo, dhi = paired_interval(a, b)
+            disp_extra.append(
+                {
+                    "key": k,
+                    "scenario": sc,
+                    "value": f"{m:.3g}" + (f" [{lo:.3g} to {hi:.3g}]" if not math.isnan(lo) else ""),
+                    "diff": _signed(
+                        f"{d:+.3g}" + (f" [{dlo:+.3g} to {dhi:+.3g}]" if not math.isnan(dlo) else "")
+                    ),
+                }
+            )
+
+    assumed = []
+    for sc in [c.baseline, *c.order]:
+        rs = c.runs_of(sc)
+        assumed.append(
+            {"scenario": sc, "description": c.description(sc), "interventions": interventions_of(rs[0])}
+        )
+    cfg0 = r0.config
+    world = []
+    for key, what in WORLD_ASSUMPTIONS:
+        try:
+            world.append({"key": key, "value": _knob(_get(cfg0, key)), "what": what})
+        except (KeyError, TypeError):
+            pass
+    for k, what in PLATFORM_ASSUMPTIONS:
+        vals = {p: (cfg0.get("platforms") or {}).get(p, {}).get(k) for p in c.platforms}
+        if any(v is not None for v in vals.values()):
+            world.append(
+                {
+                    "key": f"platforms.<name>.{k}",
+                    "value": ", ".join(f"{p} {_knob(v)}" for p, v in vals.items()),
+                    "what": what,
+                }
+            )
+
+    pairing = []
+    for sc in c.order:
+        e = c.effect(sc, sc_key)
+        r1 = e.se_unpaired / e.se_paired if e.se_paired else math.nan
+        r2 = e.se_log_unpaired / e.se_log_paired if e.se_log_paired else math.nan
+        pairing.append(
+            {
+                "scenario": sc,
+                "se_p": f"{e.se_paired:.2f}",
+                "se_u": f"{e.se_unpaired:.2f}",
+                "ratio": "n/a" if math.isnan(r1) else f"{r1:.1f}",
+                "sel_p": f"{e.se_log_paired:.3f}",
+                "sel_u": f"{e.se_log_unpaired:.3f}",
+                "ratio_log": "n/a" if math.isnan(r2) else f"{r2:.1f}",
+            }
+        )
+    meta = _metadata(r0)
+    versions = meta.get("versions") or {}
+    git = meta.get("git") or {}
+    walls = [(_metadata(r).get("wall_seconds") or {}).get("total") for r in c.runs]
+    walls = [w for w in walls if isinstance(w, int | float)]
+    command = _sweep_command(c.sweep, c.runs)
+    return {
+        "title": "Scenario comparison: children's exposure to online grooming",
+        "baseline": c.baseline,
+        "order": c.order,
+        "n_runs": len(c.runs),
+        "n_scenarios": len(c.order) + 1,
+        "seeds": ", ".join(str(s) for s in c.seeds),
+        "n_seeds": n_seeds,
+        "n_pairs": c.n_pairs,
+        "children": f"{s0['children']:,}",
+        "adults": f"{s0['adults']:,}",
+        "offenders": f"{np.mean([r.summary['offenders'] for r in c.runs_of(c.baseline)]):,.0f}",
+        "days": days,
+        "period": period,
+        "acct_what": acct_what,
+        "findings": findings,
+        "caveat": caveat,
+        "warnings": warn,
+        "stages": stages,
+        "bands": bands,
+        "age_bands": AGE_BANDS,
+        "platforms": c.platforms,
+        "plat_rows": plat_rows,
+        "headline_labels": [
+            "children contacted",
+            "children reaching sexual communication",
+            "children reaching image sharing",
+        ],
+        "other_labels": [labels[k] for k in other_outcomes],
+        "effect_rows": effect_rows,
+        "effect_tables": effect_tables,
+        "cost_names": [COST_NAMES[k][0] for k in COST_HEADLINE],
+        "cost_base": cost_base,
+        "cost_rows": cost_rows,
+        "disp_rows": disp_rows,
+        "disp_extra": disp_extra,
+        "assumed": assumed,
+        "world": world,
+        "pairing": pairing,
+        "commit": git.get("commit") or r0.commit or "unknown",
+        "dirty": bool(git.get("dirty")),
+        "versions": [(k, v) for k, v in versions.items()],
+        "wall_mean": f"{np.mean(walls):.0f}" if walls else "",
+        "command": command,
+        "report_command": f"python -m sim.report {c.sweep}",
+        "bigger_command": (
+            "python -m sim -m experiment=compare_scenarios population.n_children=20000 "
+            "population.n_adults=40000 seed='range(1,21)'"
+        ),
+        "sweep": str(c.sweep),
+    }
+
+
+def _render(name: str, context: dict, autoescape: bool) -> str:
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("sim", "templates"),
+        autoescape=autoescape,
+        undefined=jinja2.StrictUndefined,  # a misspelt name fails the build, never prints blank
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    return env.get_template(name).render(**context)
+
+
+#: The report's figures: (file name, caption, section).
+FIGURES = (
+    (
+        "exposure_by_scenario.png",
+        "Children reaching sexual communication over the run, per 100,000 children: each scenario "
+        "(colour) against the baseline (grey); lines are means over seeds, bands their 95% intervals.",
+        "effects",
+    ),
+    (
+        "effects_forest.png",
+        "Relative change against the baseline with 95% paired intervals; filled: the interval "
+        "excludes no change.",
+        "effects",
+    ),
+    (
+        "age_bands.png",
+        "Children reaching sexual communication per 100,000 children in each age band (mean over "
+        "seeds, 95% interval); the dashed line is the baseline.",
+        "baseline",
+    ),
+    (
+        "costs.png",
+        "Extra cost against the baseline per 100,000 {acct} a year, each in its own unit, with 95% "
+        "paired intervals; below zero is a saving.",
+        "costs",
+    ),
+    (
+        "offences_by_platform.png",
+        "First contacts (where a child was first contacted) and offences (where they happened) by "
+        "platform, per 100,000 children (mean over seeds, 95% interval); the share of each "
+        "scenario's total is printed beside each bar.",
+        "displacement",
+    ),
+)
 
 
 def build_report(
     sweep_dir: str | Path, baseline: str = BASELINE, allow_mixed: bool = False, quiet: bool = False
 ) -> Path:
-    """Write comparison.csv, report.md, report.html and figures/ into ``sweep_dir``."""
+    """Write comparison.csv, report.html, report.md and figures/ into ``sweep_dir``; return the
+    path of report.md (report.html is beside it)."""
+    from sim import plots
+
     sweep = Path(sweep_dir)
     if not sweep.is_dir():
         raise ReportError(f"sweep folder {sweep} does not exist")
@@ -437,188 +974,38 @@ def build_report(
             "compare; sweep it together with other scenarios, e.g. "
             f"scenario={baseline},nspcc_package"
         )
+    comp = Comparison(sweep, baseline, runs, effs, missing, incomplete, problems)
+    ctx = _context(comp)
     write_csv(effs, sweep / "comparison.csv")
     figdir = sweep / "figures"
     figdir.mkdir(exist_ok=True)
-    figs = [
-        ("Exposure over time", fig_exposure(runs, baseline, figdir / "exposure_by_scenario.png")),
-        ("Effects with 95% paired intervals", fig_forest(effs, figdir / "effects_forest.png")),
-        ("By age band", fig_age(runs, baseline, figdir / "age_bands.png")),
-        ("Offences by platform", fig_platform(runs, baseline, figdir / "offences_by_platform.png")),
-    ]
+    makers = {
+        "exposure_by_scenario.png": plots.exposure_by_scenario,
+        "effects_forest.png": plots.effects_forest,
+        "age_bands.png": plots.age_bands,
+        "costs.png": plots.costs,
+        "offences_by_platform.png": plots.platforms,
+    }
+    figs = {}
+    for name, caption, section in FIGURES:
+        path = makers[name](comp, figdir / name)
+        figs.setdefault(section, []).append(
+            {
+                "name": name,
+                "caption": caption.format(acct=ctx["acct_what"]),
+                "data": base64.b64encode(path.read_bytes()).decode("ascii"),
+            }
+        )
     table = effect_table(effs)
-    md = _markdown(runs, effs, missing, incomplete, problems, baseline, figs, table)
-    (sweep / "report.md").write_text(md)
-    (sweep / "report.html").write_text(_html(md, figs))
+    ctx |= {"figures": figs, "table": table}
+    (sweep / "report.html").write_text(_render("report.html.j2", ctx, autoescape=True))
+    (sweep / "report.md").write_text(_render("report.md.j2", ctx, autoescape=False))
     if not quiet:
         print(table)
         if missing or incomplete:
             print(f"\nwarning: missing or incomplete jobs: {missing or ''} {incomplete or ''}")
-        print(f"\nreport: {sweep / 'report.md'} (and report.html, comparison.csv, figures/)")
+        print(f"\nreport: {sweep / 'report.html'} (and report.md, comparison.csv, figures/)")
     return sweep / "report.md"
-
-
-def _markdown(runs, effs, missing, incomplete, problems, baseline, figs, table) -> str:
-    r0 = runs[0]
-    seeds = sorted({r.seed for r in runs})
-    scen = list(dict.fromkeys(e.scenario for e in effs))
-    idx = {(e.scenario, e.metric): e for e in effs}
-    n_children = r0.summary["children"]
-    L = [
-        "# Scenario comparison",
-        "",
-        f"{len(runs)} runs: {len(scen) + 1} scenarios x seeds {seeds}; {n_children:,} children, "
-        f"{r0.summary['adults']:,} adults, {r0.summary['days']} days; code {r0.commit}.",
-        f"Each scenario is compared with `{baseline}` run with the same seed (common random "
-        "numbers): differences are paired by seed; intervals are 95% t-intervals of the mean "
-        "paired difference.",
-        "",
-        "These are model outputs under stated assumptions (docs/ODD.md), for comparing "
-        "interventions with each other, not estimates of real prevalence.",
-        "",
-    ]
-    if missing or incomplete or problems:
-        L += ["**Warnings.**", ""]
-        for sc, seeds_m in missing.items():
-            L.append(f"- `{sc}`: seeds without a partner run {seeds_m} (left out of its pairs)")
-        for name in incomplete:
-            L.append(f"- incomplete job folder `{name}` (not used)")
-        for p in problems:
-            L.append(f"- {p}")
-        L.append("")
-    L += [
-        "## Benefits and costs side by side",
-        "",
-        "| scenario | contacted | sexual communication | image | benign interactions wrongly "
-        "flagged | benign accounts wrongly banned | reviewer workload (reviews) | benign ties "
-        "made by suggestions |",
-        "|---|---|---|---|---|---|---|---|",
-    ]
-    for sc in scen:
-        cells = []
-        for m in HEADLINE:
-            e = idx[(sc, m)]
-            cells.append(f"{_pct(e.rel)} [{_pct(e.rel_low)}, {_pct(e.rel_high)}]")
-        for m in COST_HEADLINE:
-            e = idx[(sc, m)]
-            cells.append(f"{_num(e.diff)} [{_num(e.diff_low)}, {_num(e.diff_high)}]")
-        L.append(f"| {sc} | " + " | ".join(cells) + " |")
-    L += [
-        "",
-        "Benefits: relative change in children reaching the stage (or beyond) vs baseline "
-        "(geometric mean of the paired ratios, with a 95% t-interval on the log scale). "
-        "Costs: mean absolute change per run (a fall in benign suggestion ties is the "
-        "usability cost of switching suggestions off).",
-        "",
-        "## By age band (children reaching sexual communication)",
-        "",
-        "| scenario | " + " | ".join(AGE_BANDS) + " |",
-        "|---|" + "---|" * len(AGE_BANDS),
-    ]
-    for sc in scen:
-        cells = [f"{_pct(idx[(sc, f'by_age_band.{b}.sexual_communication')].rel)}" for b in AGE_BANDS]
-        L.append(f"| {sc} | " + " | ".join(cells) + " |")
-    L += [
-        "",
-        "## Variance reduction from pairing",
-        "",
-        "How much pairing by seed (common random numbers) narrows the interval of the effect on "
-        "children reaching sexual communication: standard errors from the same runs, paired "
-        "vs as if the seeds were independent, for the absolute difference and for the log "
-        "ratio behind the relative change. A ratio r means independent seeds would need r^2 "
-        "times as many runs for the same precision.",
-        "",
-        "| scenario | SE diff, paired | SE diff, unpaired | ratio | SE log ratio, paired | "
-        "SE log ratio, unpaired | ratio |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for sc in scen:
-        e = idx[(sc, "children_sexual_communication")]
-        r1 = e.se_unpaired / e.se_paired if e.se_paired else math.nan
-        r2 = e.se_log_unpaired / e.se_log_paired if e.se_log_paired else math.nan
-        L.append(
-            f"| {sc} | {e.se_paired:.2f} | {e.se_unpaired:.2f} | {r1:.1f} | "
-            f"{e.se_log_paired:.3f} | {e.se_log_unpaired:.3f} | {r2:.1f} |"
-        )
-    L += ["", "## What drives each result (enabled interventions and their knobs)", ""]
-    for sc, items in _assumptions(runs).items():
-        if sc == baseline:
-            continue
-        L.append(f"- **{sc}**: " + ("; ".join(items) if items else "no intervention enabled"))
-    L += [
-        "",
-        "Minors-only measures reach only the accounts platforms know are minors "
-        "(`platforms.<name>.age_assurance`); detection never reaches encrypted platforms; "
-        "effect sizes of education, guardianship and sanctions are assumptions. See "
-        "conf/interventions/default.yaml for the sources of every default.",
-        "",
-        "## Figures",
-        "",
-    ]
-    for title, p in figs:
-        L += [f"### {title}", "", f"![{title}](figures/{p.name})", ""]
-    L += [
-        "## Effect table (terminal form)",
-        "",
-        "```",
-        table,
-        "```",
-        "",
-        "All numbers: `comparison.csv` in this folder.",
-        "",
-    ]
-    return "\n".join(L)
-
-
-def _html(md: str, figs) -> str:
-    """A self-contained HTML rendering of the report (tables and embedded figures)."""
-    import html
-
-    out = [
-        "<!doctype html><html><head><meta charset='utf-8'><title>Scenario comparison</title>",
-        "<style>body{font-family:sans-serif;max-width:1200px;margin:2em auto;line-height:1.4}"
-        "table{border-collapse:collapse;font-size:0.85em}td,th{border:1px solid #ccc;"
-        "padding:3px 6px}img{max-width:100%}pre{background:#f6f6f6;padding:1em;"
-        "overflow-x:auto}</style></head><body>",
-    ]
-    fig_data = {p.name: base64.b64encode(p.read_bytes()).decode() for _, p in figs}
-    in_table = in_pre = False
-    for line in md.splitlines():
-        if line.startswith("```"):
-            out.append("</pre>" if in_pre else "<pre>")
-            in_pre = not in_pre
-            continue
-        if in_pre:
-            out.append(html.escape(line))
-            continue
-        if line.startswith("|"):
-            cells = [c.strip() for c in line.strip("|").split("|")]
-            if set("".join(cells)) <= set("-"):
-                continue
-            if not in_table:
-                out.append("<table>")
-                in_table = True
-                out.append("<tr>" + "".join(f"<th>{html.escape(c)}</th>" for c in cells) + "</tr>")
-            else:
-                out.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>")
-            continue
-        if in_table:
-            out.append("</table>")
-            in_table = False
-        if line.startswith("!["):
-            name = line.split("(figures/")[1].rstrip(")")
-            out.append(f"<img src='data:image/png;base64,{fig_data[name]}'>")
-        elif line.startswith("#"):
-            level = len(line) - len(line.lstrip("#"))
-            out.append(f"<h{level}>{html.escape(line.lstrip('#').strip())}</h{level}>")
-        elif line.startswith("- "):
-            out.append(f"<li>{html.escape(line[2:])}</li>")
-        elif line.strip():
-            out.append(f"<p>{html.escape(line)}</p>")
-    if in_table:
-        out.append("</table>")
-    out.append("</body></html>")
-    return "\n".join(out)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -641,4 +1028,4 @@ if __name__ == "__main__":
     sys.exit(main())
 
 
-__all__ = ["ReportError", "build_report", "effects"]
+__all__ = ["Comparison", "Effect", "ReportError", "build_report", "effects", "levels", "paired_interval"]

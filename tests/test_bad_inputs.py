@@ -32,7 +32,7 @@ import yaml
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 
-pytestmark = pytest.mark.slow  # every case runs the real command line in a subprocess (make test-fast leaves it out)
+pytestmark = pytest.mark.slow  # every case runs the real command line in a subprocess
 
 PROJECT = Path(__file__).resolve().parent.parent
 #: Every case runs on this world, so the rare override that is accepted still finishes quickly.

@@ -23,7 +23,7 @@ from omegaconf import OmegaConf
 from sim.config import AGE_BANDS, STAGES
 from sim.results import summary_json
 
-pytestmark = pytest.mark.slow  # the real command line in subprocesses (make test-fast leaves it out)
+pytestmark = pytest.mark.slow  # the real command line in subprocesses
 
 PROJECT = Path(__file__).resolve().parent.parent
 RUN_OVERRIDES = tiny("days=10")

@@ -40,7 +40,7 @@ from sim.categories import Role, Stage
 from sim.config import AGE_BANDS, CONF_DIR, STAGES, validate
 from sim.results import summary_json, timeseries_csv
 
-pytestmark = pytest.mark.slow  # random worlds drawn by Hypothesis, on both backends (make test-fast leaves it out)
+pytestmark = pytest.mark.slow  # random worlds drawn by Hypothesis, on both backends
 
 SCENARIOS = sorted(p.stem for p in (CONF_DIR / "scenario").glob("*.yaml"))
 PLATFORMS = list(yaml.safe_load((CONF_DIR / "platforms" / "default.yaml").read_text()))

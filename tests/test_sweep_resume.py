@@ -33,7 +33,7 @@ import yaml
 
 from sim.results import RUN_FILES, is_complete
 
-pytestmark = pytest.mark.slow  # real sweeps, killed and resumed, in subprocesses (make test-fast leaves it out)
+pytestmark = pytest.mark.slow  # real sweeps, killed and resumed, in subprocesses
 
 PROJECT = Path(__file__).resolve().parent.parent
 SWEEP = [
