@@ -12,7 +12,8 @@ structure: a typo in a key or a value of the wrong type fails at start-up with H
 Which module owns which keys (``docs/architecture.md`` has the full table):
 
 =============================  ==========================================================
-``population.*``               :mod:`sim.population` (children, adults), :mod:`sim.offenders`
+``population.*``               :mod:`sim.population` (children, benign adults)
+``offenders.*``                :mod:`sim.offenders`
 ``network.*``                  :mod:`sim.network` (structure), :mod:`sim.contacts`
                                (``interaction_*``), :mod:`sim.organic`
 ``platforms.<name>.*``         :mod:`sim.platforms` (accounts, features), :mod:`sim.suggestions`,
@@ -51,6 +52,22 @@ from sim.platforms import AccountSettings, FeatureSettings
 from sim.population import PopulationSettings
 from sim.suggestions import SuggestionResponses, SuggestionSettings
 
+#: Keys that moved, with what to write instead (the override check names them).
+MOVED_KEYS = {
+    "population.offender_share": "offenders.per_1000_children (offenders per 1,000 children, on top of "
+    "population.n_adults; from the old share: share x n_adults / n_children x 1000, e.g. 0.005 x "
+    "20,000 / 10,000 x 1000 = 10)",
+    **{
+        f"population.{k}": f"offenders.{k}"
+        for k in (
+            "scattergun_share outreach_per_week_median_scattergun outreach_per_week_median_targeted "
+            "outreach_sigma outreach_per_week_max claims_teen_share target_age_min target_age_max "
+            "out_of_target_weight_targeted out_of_target_weight_scattergun target_girls_share "
+            "persistence_alpha persistence_beta move_platform_propensity return_after_ban"
+        ).split()
+    },
+}
+
 #: Folder holding the Hydra configuration (top-level ``conf/`` of the project).
 CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
 
@@ -65,8 +82,13 @@ SCENARIO_NAME = r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}"
 
 
 @dataclass
-class PopulationConfig(OffenderSettings, PopulationSettings):
-    """``population.*``: children and adults (:mod:`sim.population`), offenders (:mod:`sim.offenders`)."""
+class PopulationConfig(PopulationSettings):
+    """``population.*``: children and benign adults (:mod:`sim.population`)."""
+
+
+@dataclass
+class OffendersConfig(OffenderSettings):
+    """``offenders.*``: how many offenders, their traits (:mod:`sim.offenders`)."""
 
 
 @dataclass
@@ -115,6 +137,7 @@ class RunSettings:
 @dataclass
 class Config(RunSettings):
     population: PopulationConfig = field(default_factory=PopulationConfig)
+    offenders: OffendersConfig = field(default_factory=OffendersConfig)
     network: NetworkConfig = field(default_factory=NetworkConfig)
     platforms: dict[str, PlatformConfig] = MISSING
     grooming: GroomingConfig = field(default_factory=GroomingConfig)
@@ -136,7 +159,8 @@ def register_configs() -> None:
 
 #: Rules across fields, by module, checked after each section's fields.
 _CROSS_CHECKS = {
-    "population": (population.check, offenders.check),
+    "population": (population.check,),
+    "offenders": (offenders.check,),
     "network": (network.check,),
 }
 

@@ -147,7 +147,7 @@ class Metrics:
             "seed": m.seed,
             "days": m.day,
             "children": nc,
-            "adults": pop.n_adults,
+            "adults": pop.n_adults - pop.n_offenders,
             "offenders": pop.n_offenders,
             "ties_initial_and_new": m.ties.n_ties,
         }

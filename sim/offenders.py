@@ -1,7 +1,9 @@
 """Offenders: who they are (traits drawn at set-up) and the arrays the kernels read about them.
 
-Settings are ``population.*`` keys (:class:`OffenderSettings`); sources are in
-``conf/population/default.yaml``. Traits are drawn from the stream ``(seed, Stream.OFFENDERS)``.
+Settings are the ``offenders.*`` keys (:class:`OffenderSettings`); sources are in
+``conf/offenders/default.yaml``. There are ``per_1000_children`` offenders per 1,000 children, on
+top of the benign adults (``population.n_adults``), so that sizing the benign world does not change
+how many offenders there are per child. Traits are drawn from the stream ``(seed, Stream.OFFENDERS)``.
 Offender arrays in :class:`sim.population.Population` are indexed by offender index (node id in
 ``offender_ids``); the kernels, which meet offenders as nodes of the graph, read the node-indexed
 copies in :class:`OffenderNodes`.
@@ -27,9 +29,9 @@ if TYPE_CHECKING:
 
 @dataclass
 class OffenderSettings:
-    """``population.*`` keys about offenders."""
+    """``offenders.*``: how many offenders there are, and the traits they are drawn with."""
 
-    offender_share: float = prob()
+    per_1000_children: float = number(0, 1000)
     scattergun_share: float = prob()
     outreach_per_week_median_scattergun: float = number(0, 10_000, lo_open=True)
     outreach_per_week_median_targeted: float = number(0, 10_000, lo_open=True)
@@ -49,13 +51,18 @@ class OffenderSettings:
 
 def check(cfg: DictConfig) -> None:
     """Rules across offender fields."""
-    p = cfg.population
+    p = cfg.offenders
     if not (8 <= p.target_age_min <= p.target_age_max <= 17):
         raise ConfigError(
-            "population.target_age_min/target_age_max",
+            "offenders.target_age_min/target_age_max",
             (p.target_age_min, p.target_age_max),
             "ages with 8 <= target_age_min <= target_age_max <= 17",
         )
+
+
+def n_offenders(cfg: DictConfig) -> int:
+    """How many offenders a world of ``population.n_children`` children has."""
+    return int(round(cfg.offenders.per_1000_children * cfg.population.n_children / 1000.0))
 
 
 def draw_offenders(
@@ -65,7 +72,7 @@ def draw_offenders(
 
     Returns the offender-indexed arrays of :class:`sim.population.Population`.
     """
-    pc = cfg.population
+    pc = cfg.offenders
     rng = rng_for(int(cfg.seed), Stream.OFFENDERS)
     n_off = offender_ids.size
     sex[offender_ids] = (rng.random(n_off) < 0.05).astype(np.int8) ^ 1  # ~95% men (MoJ)

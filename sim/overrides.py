@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 
-from sim.config import CONF_DIR, Config, PlatformConfig
+from sim.config import CONF_DIR, MOVED_KEYS, Config, PlatformConfig
 
-GROUPS = ("population", "network", "platforms", "grooming", "interventions", "scenario", "experiment")
+GROUPS = ("population", "offenders", "network", "platforms", "grooming", "interventions", "scenario", "experiment")
 _NAME_RE = r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}"
 
 
@@ -176,6 +176,8 @@ def check_overrides(argv: list[str]) -> str | None:
         if key not in keys:
             if key.rsplit(".", 1)[-1].isdigit() and key.rsplit(".", 1)[0] in keys:
                 continue  # list element, e.g. population.literacy_by_age.0
+            if key in MOVED_KEYS:
+                return f"'{key}' has moved: use {MOVED_KEYS[key]}"
             close = difflib.get_close_matches(key, list(keys), n=3, cutoff=0.75)
             hint = f"; did you mean {' or '.join(close)}?" if close else ""
             parent = key.rsplit(".", 1)[0] if "." in key else ""

@@ -57,13 +57,16 @@ def check(cfg: DictConfig) -> None:
     p = cfg.population
     if p.class_size > p.school_size:
         raise ConfigError("population.class_size", p.class_size, f"at most school_size ({p.school_size})")
-    if p.n_children > 2**31 - 1 or p.n_children + p.n_adults > 2**31 - 1:
+    from sim.offenders import n_offenders
+
+    if p.n_children + p.n_adults + n_offenders(cfg) > 2**31 - 1:
         raise ConfigError("population.n_children", p.n_children, "fewer than 2**31 agents in all")
 
 
 @dataclass
 class Population:
-    """All agent state. Sizes: ``n = n_children + n_adults``; offenders are adults."""
+    """All agent state. Sizes: ``n = n_children + n_adults``; ``n_adults`` counts every adult node,
+    benign adults (``population.n_adults``) and offenders (the last ``n_offenders`` ids)."""
 
     n_children: int
     n_adults: int
@@ -189,12 +192,14 @@ def build_population(cfg: DictConfig) -> tuple[Population, Groups]:
         The population, and the group structure (households, classes, clubs, teachers) consumed
         by :func:`sim.network.build_initial_ties`.
     """
-    from sim.offenders import draw_offenders
+    from sim.offenders import draw_offenders, n_offenders
     from sim.platforms import draw_accounts
 
     pc = cfg.population
     seed = int(cfg.seed)
-    nc, na = int(pc.n_children), int(pc.n_adults)
+    nc, n_benign = int(pc.n_children), int(pc.n_adults)
+    n_off = n_offenders(cfg)
+    na = n_benign + n_off  # adult nodes: benign adults, then offenders
     n = nc + na
     plat_names = tuple(cfg.platforms.keys())
     n_plat = len(plat_names)
@@ -240,8 +245,6 @@ def build_population(cfg: DictConfig) -> tuple[Population, Groups]:
     role = np.full(n, Role.CONTACT, np.int8)
     role[:nc] = Role.CHILD
     contact_kind = np.full(n, -1, np.int8)
-    n_off = int(round(na * cfg.population.offender_share))
-    n_benign = na - n_off
     two_parents = rng.random(n_households) < pc.two_parent_share
     n_parents_hh = 1 + two_parents.astype(np.int64)
     n_parents = int(min(n_parents_hh.sum(), n_benign))

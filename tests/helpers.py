@@ -9,7 +9,7 @@ from __future__ import annotations
 SMALL = [
     "population.n_children=600",
     "population.n_adults=1200",
-    "population.offender_share=0.02",
+    "offenders.per_1000_children=40",
     "days=30",
     "progress=off",
 ]
@@ -18,7 +18,7 @@ SMALL = [
 TINY = [
     "population.n_children=300",
     "population.n_adults=600",
-    "population.offender_share=0.02",
+    "offenders.per_1000_children=40",
     "days=20",
     "progress=off",
 ]

@@ -34,7 +34,7 @@ SEEDS = (1, 2, 3, 4)
 WORLD = [
     "population.n_children=600",
     "population.n_adults=1200",
-    "population.offender_share=0.02",
+    "offenders.per_1000_children=40",
     "days=60",
     "progress=off",
 ]

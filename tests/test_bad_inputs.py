@@ -94,8 +94,8 @@ CASES = [
     # -- out of range / not allowed (sim.config.validate -> ConfigError, exit 2) --
     V(
         "share_above_1",
-        "population.offender_share=1.5",
-        "population.offender_share",
+        "population.share_girls=1.5",
+        "population.share_girls",
         "1.5",
         "a probability between 0 and 1",
     ),
@@ -180,8 +180,8 @@ CASES = [
     ),
     V(
         "target_ages_reversed",
-        "population.target_age_min=18",
-        "population.target_age_min/target_age_max",
+        "offenders.target_age_min=18",
+        "offenders.target_age_min/target_age_max",
         "(18, 15)",
         "8 <= target_age_min",
     ),
@@ -397,7 +397,7 @@ def _leaf_keys() -> list[str]:
             else:
                 keys.append(f"{prefix}{k}")
 
-    for group in ("population", "network", "platforms", "grooming", "interventions"):
+    for group in ("population", "offenders", "network", "platforms", "grooming", "interventions"):
         walk(yaml.safe_load((CONF / group / "default.yaml").read_text()), f"{group}.")
     return keys
 

@@ -73,7 +73,7 @@ def test_yaml_documents_the_routes_in_table_order():
 
 def test_outputs_use_the_names():
     """summary.json and the relationships table name every category from the table."""
-    cfg = make_cfg(tiny("population.offender_share=0.05", "days=15"))
+    cfg = make_cfg(tiny("offenders.per_1000_children=100", "days=15"))
     from sim.model import GroomingModel
 
     m = GroomingModel(cfg).run(progress=False)

@@ -122,7 +122,7 @@ def test_config_yaml_is_the_resolved_config(cli_run):
     _, run_dir = cli_run
     cfg = OmegaConf.load(run_dir / "config.yaml")
     assert (cfg.seed, cfg.days, cfg.backend) == (42, 10, "numba")
-    assert cfg.population.n_children == 300 and cfg.population.offender_share == 0.02
+    assert cfg.population.n_children == 300 and cfg.offenders.per_1000_children == 40
     assert set(cfg.platforms) and "hydra" not in cfg
 
 
@@ -137,7 +137,7 @@ def test_exposure_figure_is_a_png(cli_run):
     "override, key",
     [
         ("days=0", "days"),
-        ("population.offender_share=2", "population.offender_share"),
+        ("population.share_girls=2", "population.share_girls"),
         ("platforms.gaming.suggestion_rule=katz", "platforms.gaming.suggestion_rule"),
     ],
 )

@@ -65,7 +65,7 @@ def test_loaded_config_is_closed(default_cfg):
 @pytest.mark.parametrize(
     "override, key",
     [  # the examples of the issue, through the full Hydra composition
-        ("population.offender_share=1.5", "population.offender_share"),
+        ("offenders.per_1000_children=1500", "offenders.per_1000_children"),
         ("days=0", "days"),
         ("backend=gpu", "backend"),
         ("platforms.gaming.suggestion_rule=katz", "platforms.gaming.suggestion_rule"),
@@ -83,7 +83,7 @@ def test_load_config_rejects_out_of_range_value_naming_the_key(override, key):
 @pytest.mark.parametrize(
     "override, key",
     [
-        ("population.offender_share=-0.1", "population.offender_share"),
+        ("population.share_girls=-0.1", "population.share_girls"),
         ("days=20001", "days"),
         ("threads=0", "threads"),
         ("seed=-1", "seed"),
@@ -112,7 +112,7 @@ def test_make_cfg_helper_equals_load_config():
     ov = [
         "seed=5",
         "progress=off",
-        "population.offender_share=0.02",
+        "offenders.per_1000_children=40",
         "platforms.gaming.suggestion_rule=jaccard",
         "population.literacy_by_age=[0.1,0.2,0.3,0.4,0.5,0.5,0.5,0.5,0.5,0.6]",
     ]
@@ -127,8 +127,8 @@ def test_config_error_is_a_value_error():
 def test_validate_checks_a_modified_config(default_cfg):
     """validate() is what GroomingModel(cfg) runs on a config built in code."""
     cfg = default_cfg.copy()
-    cfg.population.offender_share = 1.5
-    with pytest.raises(ConfigError, match="population.offender_share"):
+    cfg.population.share_girls = 1.5
+    with pytest.raises(ConfigError, match="population.share_girls"):
         validate(cfg)
 
 

@@ -90,7 +90,7 @@ def test_datacollector_one_row_per_step(stepped):
 
 
 def test_no_offenders_no_exposure():
-    m = run_model(small("population.offender_share=0"))
+    m = run_model(small("offenders.per_1000_children=0"))
     s = m.summary()
     assert s["offenders"] == 0
     for st in STAGES:
@@ -114,12 +114,12 @@ def test_no_offenders_no_exposure():
 
 @pytest.fixture(scope="module")
 def unsearchable():
-    return run_model(small("population.searchable_share=0", "population.offender_share=0.04"))
+    return run_model(small("population.searchable_share=0", "offenders.per_1000_children=80"))
 
 
 @pytest.fixture(scope="module")
 def all_searchable():
-    return run_model(small("population.searchable_share=1", "population.offender_share=0.04"))
+    return run_model(small("population.searchable_share=1", "offenders.per_1000_children=80"))
 
 
 def test_unsearchable_children_never_reached_through_search(unsearchable):

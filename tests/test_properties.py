@@ -1,6 +1,6 @@
 """Properties that hold for every config: checked on random small worlds with Hypothesis.
 
-Each example is a random world (n_children 50-400, n_adults 100-800, offender_share 0-0.05,
+Each example is a random world (n_children 50-400, n_adults 100-800, offenders 0-100 per 1,000 children,
 days 1-25, any seed, a random scenario from conf/scenario/, random probabilities for a few
 behaviour keys and review settings that make bans and wrongful bans happen within 25 days).
 The model is run once per example and these invariants are checked:
@@ -101,7 +101,7 @@ def worlds(draw, n_children=(50, 400), n_adults=(100, 800), days=(1, 25)):
         f"seed={draw(st.integers(0, 2**40))}",
         f"population.n_children={draw(st.integers(*n_children))}",
         f"population.n_adults={draw(st.integers(*n_adults))}",
-        f"population.offender_share={draw(st.integers(0, 500)) / 10000:.4f}",
+        f"offenders.per_1000_children={draw(st.integers(0, 1000)) / 10:.1f}",
         f"days={draw(st.integers(*days))}",
         "progress=off",
     ]
@@ -242,7 +242,7 @@ def rich(scenario: str, n_children: int, n_adults: int, days: int, seed: int) ->
         f"seed={seed}",
         f"population.n_children={n_children}",
         f"population.n_adults={n_adults}",
-        "population.offender_share=0.05",
+        "offenders.per_1000_children=100",
         f"days={days}",
         "progress=off",
         "grooming.accept_stranger=0.6",

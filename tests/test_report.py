@@ -470,7 +470,7 @@ def test_compare_scenarios_end_to_end(tmp_path):
     proc = sweep_cli(
         "population.n_children=300",
         "population.n_adults=600",
-        "population.offender_share=0.02",
+        "offenders.per_1000_children=40",
         "days=20",
         "seed=1,2",
         f"hydra.sweep.dir={sweep}",

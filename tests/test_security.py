@@ -260,7 +260,7 @@ def test_target_keys_that_reach_a_config_are_ignored(tmp_path):
                 "population.n_adults=120",
                 "days=2",
                 "progress=off",
-                "population.offender_share=0.05",
+                "offenders.per_1000_children=100",
                 "interventions.ai_detection.enabled=true",
                 "+interventions.ai_detection._target_=builtins.open",
                 f"+interventions.ai_detection._args_=[{payload},w]",

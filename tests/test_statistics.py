@@ -42,7 +42,7 @@ SIGMAS = 4.0
 BUSY = [
     "population.n_children=3000",
     "population.n_adults=3000",
-    "population.offender_share=0.05",
+    "offenders.per_1000_children=100",
     "days=40",
     "progress=off",
 ]
@@ -164,11 +164,11 @@ def summed(extra: list[str], keys: tuple[str, ...]) -> dict[str, int]:
 
 def test_more_offenders_more_exposure():
     keys = ("offenders", "children_contacted", "children_engaged", "children_sexual_communication")
-    few = summed(["population.offender_share=0.005"], keys)
-    many = summed(["population.offender_share=0.02"], keys)
+    few = summed(["offenders.per_1000_children=10"], keys)
+    many = summed(["offenders.per_1000_children=40"], keys)
     assert many["offenders"] == pytest.approx(4 * few["offenders"], rel=0.05)
     # 4x the offenders: exposure grows roughly in proportion until children run out (here about
-    # 8% of children are contacted at 0.5% offenders and about 28% at 2%, so saturation is
+    # 8% of children are contacted at 10 offenders per 1,000 children and about 28% at 40, so saturation is
     # modest: measured 3.3-4.9x). Asking for 2x leaves ample room for seed noise (each sum
     # counts 100-1,700 children, Poisson-like noise under 10%) yet fails if offenders stop
     # mattering or act in the wrong direction.
@@ -179,7 +179,7 @@ def test_more_offenders_more_exposure():
 
 def test_higher_literacy_less_exposure():
     keys = ("children_contacted", "children_engaged", "children_sexual_communication")
-    share = "population.offender_share=0.02"
+    share = "offenders.per_1000_children=40"
     low = summed([share, "population.literacy_by_age=[" + ",".join(["0.2"] * 10) + "]"], keys)
     high = summed([share, "population.literacy_by_age=[" + ",".join(["0.9"] * 10) + "]"], keys)
     # Literacy does not enter outreach: who is contacted barely changes (only through recontacts
