@@ -10,7 +10,16 @@ import re
 
 from sim.config import CONF_DIR, MOVED_KEYS, Config, PlatformConfig
 
-GROUPS = ("population", "offenders", "network", "platforms", "grooming", "interventions", "scenario", "experiment")
+GROUPS = (
+    "population",
+    "offenders",
+    "network",
+    "platforms",
+    "grooming",
+    "interventions",
+    "scenario",
+    "experiment",
+)
 _NAME_RE = r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}"
 
 
