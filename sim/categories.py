@@ -56,6 +56,8 @@ class Exit(IntEnum):
     ABANDONED = 5
     BANNED = 6  # the offender's account on the relationship's platform was banned
     COMPLETED = 7  # reached the last stage
+    CHILD_LEFT = 8  # the child turned 18 and left the child population
+    OFFENDER_LEFT = 9  # the offender desisted or was arrested
 
 
 class Channel(IntEnum):

@@ -72,6 +72,8 @@ MOVED_KEYS = {
 CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
 
 BACKENDS = ("numba", "python")
+#: Days are stored as 16-bit integers (tie and relationship days): burn-in plus window fit in them.
+MAX_TOTAL_DAYS = 32_000
 #: A scenario name becomes part of run folder names: it must not be able to leave the folder.
 SCENARIO_NAME = r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}"
 
@@ -125,6 +127,7 @@ class RunSettings:
 
     seed: int = integer(0, 2**63 - 1, text="an integer between 0 and 2**63-1")
     days: int = integer(1, 20_000)
+    burn_in_days: int = integer(0, 20_000)
     backend: str = choice(*BACKENDS)
     threads: int = integer(1, 256)
     progress: str = choice("auto", "on", "off")
@@ -179,6 +182,12 @@ def validate(cfg: DictConfig | Config) -> None:
         ConfigError: on the first invalid value, naming its key, its value and what is allowed.
     """
     check_fields(cfg, RunSettings, "", cfg)
+    if cfg.burn_in_days + cfg.days > MAX_TOTAL_DAYS:
+        raise ConfigError(
+            "burn_in_days",
+            cfg.burn_in_days,
+            f"at most {MAX_TOTAL_DAYS} - days ({MAX_TOTAL_DAYS - cfg.days}) days",
+        )
     for name, cls in _sections():
         node = cfg[name]
         if name == "platforms":

@@ -117,9 +117,9 @@ REL_FIELDS = (
 )
 #: The relationship table as kernels take it: one array per column of :data:`REL_FIELDS`.
 Relationships = namedtuple("Relationships", [f[0] for f in REL_FIELDS])
-#: The day each child first reached each stage (``day[c, s]``, -1: never), and the platform and
-#: channel of the relationship that got it there.
-FirstReach = namedtuple("FirstReach", "day plat chan")
+#: The day each child first reached each stage in the measured window (``day[c, s]``, -1: never),
+#: the platform and channel of the relationship that got it there, and the child's age that day.
+FirstReach = namedtuple("FirstReach", "day plat chan age")
 #: What the grooming pass counts (one-element arrays).
 GroomingCounts = namedtuple(
     "GroomingCounts", "interactions stage_advances platform_moves offences recorded_offences"
@@ -139,11 +139,7 @@ def new_relationships(cap: int, old: Relationships | None = None, used: int = 0)
 
 def new_first_reach(n_children: int) -> FirstReach:
     S = len(Stage)
-    return FirstReach(
-        np.full((n_children, S), -1, np.int16),
-        np.full((n_children, S), -1, np.int8),
-        np.full((n_children, S), -1, np.int8),
-    )
+    return FirstReach(*(np.full((n_children, S), -1, dt) for dt in (np.int16, np.int8, np.int8, np.int8)))
 
 
 # --------------------------------------------------------------------------------------------
@@ -224,11 +220,14 @@ def _grooming_step(
         ns = s + 2
     if ns > Stage.COERCION_OR_MEETING:
         ns = Stage.COERCION_OR_MEETING
-    for q in range(s + 1, ns + 1):
+    # the stages passed through count from the first: a relationship carried over from the burn-in
+    # credits the earlier stages too (in a window with no burn-in they are always set already)
+    for q in range(Stage.CONTACTED, ns + 1):
         if first_reach.day[u, q] < 0:
             first_reach.day[u, q] = day
-            first_reach.plat[u, q] = rel.plat[r]
+            first_reach.plat[u, q] = rel.first_plat[r] if q == Stage.CONTACTED else rel.plat[r]
             first_reach.chan[u, q] = rel.chan[r]
+            first_reach.age[u, q] = children.age[u]
     rel.stage[r] = ns
     counts.stage_advances[0] += ns - s
     if s < Stage.ISOLATION <= ns and private_plat >= 0 and p_rel != private_plat:
@@ -360,7 +359,10 @@ def daily(model: GroomingModel, d: int) -> None:
             K.set_tie_mask(T, c, o, int(ts.emask[s]) | (1 << model.private_plat))
     # relationships that ended today: their ties go dormant; reports queue; recontacts
     # (declined first contacts have no tie; bans are handled by moderation.ban)
-    ended_today = (R.exit_day[:n_rel] == d) & (R.exit[:n_rel] != Exit.BANNED)
+    # (bans, and relationships that ended because one of the two left the world, are done elsewhere)
+    ex_ = R.exit[:n_rel]
+    elsewhere = (ex_ == Exit.BANNED) | (ex_ == Exit.CHILD_LEFT) | (ex_ == Exit.OFFENDER_LEFT)
+    ended_today = (R.exit_day[:n_rel] == d) & ~elsewhere
     ended = np.nonzero(ended_today & ((R.start[:n_rel] < d) | (R.stage[:n_rel] >= Stage.ENGAGED)))[0]
     for r in ended.tolist():
         c, o = int(R.child[r]), int(R.off[r])

@@ -6,9 +6,12 @@ A config never names a Python class: ``interventions.<name>`` keys are looked up
 bases, plus its own knobs with their allowed values) and one lifecycle:
 
 - ``setup(model)`` once, after the world is built;
-- ``active(day)``: enabled and ``day >= start_day``;
+- ``active(day)``: enabled and ``day`` at or past ``start_day`` of the measured window (``day`` is the
+  model's absolute day ``model.t``, burn-in included: interventions never act in the burn-in);
 - ``apply(model, day)`` each active day, before anything else happens that day. By default it
-  calls ``switch_on(model)`` once, on the start day.
+  calls ``switch_on(model)`` once, on the start day;
+- ``on_ban``, ``on_accounts_opened`` and ``on_children_joined`` when those happen (a platform's
+  defaults apply to accounts opened later, school programmes cover children who join later).
 
 What an intervention changes is declared: ``changes`` names the entries of ``model.switches``
 (and, for private-by-default accounts, the children's privacy settings ``pop.*``) it may change,
@@ -168,18 +171,20 @@ class Intervention:
     #: Daily counters it records itself (columns of timeseries.csv, :mod:`sim.metrics`).
     counters: ClassVar[tuple[str, ...]] = ()
 
-    def __init__(self, params: Any, model) -> None:
+    def __init__(self, params: Any, model: GroomingModel) -> None:
         self.params = params
         self.enabled = bool(params.enabled)
         self.start_day = int(params.start_day)
+        #: the absolute day (``model.t``) it starts: ``start_day`` counts in the measured window
+        self.start_t = int(model.burn_in) + self.start_day
         self._applied = False
 
     def setup(self, model: GroomingModel) -> None:
         """Called once, after the world is built."""
 
     def active(self, day: int) -> bool:
-        """Enabled and started."""
-        return self.enabled and day >= self.start_day
+        """Enabled and started (``day``: absolute, ``model.t``)."""
+        return self.enabled and day >= self.start_t
 
     def apply(self, model: GroomingModel, day: int) -> None:
         """Called every active day. Default: :meth:`switch_on` once, on the start day."""
@@ -192,6 +197,12 @@ class Intervention:
 
     def on_ban(self, model: GroomingModel, day: int, offender: int, platform: int) -> None:
         """Called when an offender's account is banned (after the intervention's start)."""
+
+    def on_accounts_opened(self, model: GroomingModel, day: int, child: int, platform: int) -> None:
+        """Called when a child opens an account (a birthday); the intervention checks it is active."""
+
+    def on_children_joined(self, model: GroomingModel, day: int, children: np.ndarray) -> None:
+        """Called when new 8-year-olds join; the intervention checks it is active."""
 
     def count(self, model: GroomingModel, counter: str, n: int = 1) -> None:
         """Add ``n`` to today's ``counter``, one of the intervention's declared :attr:`counters`."""
@@ -233,9 +244,8 @@ def apply_all(model: GroomingModel, day: int) -> None:
 
 def _keyed(model, kind: int, ids: np.ndarray, salt: int = 0) -> np.ndarray:
     """Uniform draws keyed by (seed, kind, id): the same child gets the same draw in every run."""
-    u01 = model.K.u01
     with np.errstate(over="ignore"):
-        return np.array([u01(model.seed, 0, kind, int(i), salt) for i in ids.tolist()], np.float64)
+        return np.array([model.draw(0, kind, int(i), salt) for i in ids.tolist()], np.float64)
 
 
 # --------------------------------------------------------------------------------------------
@@ -301,10 +311,7 @@ class CrossPlatformSharing(Intervention):
         for q in plats:
             if q == platform or not model.pop.acct[offender, q] or model.pop.banned_acct[offender, q]:
                 continue
-            if (
-                model.K.u01(model.seed, day, Decision.SHARE, offender, platform * 8 + q)
-                < self.params.share_probability
-            ):
+            if model.draw(day, Decision.SHARE, offender, platform * 8 + q) < self.params.share_probability:
                 self.pending.append((day + int(self.params.delay_days), offender, platform, q))
 
     def apply(self, model: GroomingModel, day: int) -> None:
@@ -318,10 +325,7 @@ class CrossPlatformSharing(Intervention):
             if model.pop.banned_acct[o, q]:
                 continue
             self.count(model, "shared_signals")
-            if (
-                model.K.u01(model.seed, day, Decision.SHARE, o, 64 + p_from * 8 + q)
-                < self.params.ban_probability
-            ):
+            if model.draw(day, Decision.SHARE, o, 64 + p_from * 8 + q) < self.params.ban_probability:
                 moderation.ban(model, day, o, q, via="shared")
             else:
                 moderation.enqueue(model, day, o, q, source=Source.SHARED)
@@ -349,6 +353,17 @@ class NoSuggestionsForMinors(Intervention):
             else:
                 sw.min_mutual_for_minors[p] = int(self.params.mutual_friends)
 
+    def on_accounts_opened(self, model: GroomingModel, day: int, child: int, platform: int) -> None:
+        if self._applied and platform in self.platform_indices(model):
+            if member(SuggestionMode, self.params.mode) == SuggestionMode.DISABLED:
+                model.switches.suggestible[child, platform] = not model.pop.known_minor[child, platform]
+
+    def on_children_joined(self, model: GroomingModel, day: int, children: np.ndarray) -> None:
+        for c in children.tolist():
+            for p in range(model.n_platforms):
+                if model.pop.acct[c, p]:
+                    self.on_accounts_opened(model, day, c, p)
+
 
 @register("private_by_default")
 class PrivateByDefault(Intervention):
@@ -362,13 +377,12 @@ class PrivateByDefault(Intervention):
     Settings = PrivateByDefaultSettings
     changes = ("pop.searchable", "pop.dm_open", "pop.location_shared", "pop.livestreams", "pop.lists_hidden")
 
-    def switch_on(self, model: GroomingModel) -> None:
+    def _private(self, model: GroomingModel, children: np.ndarray, platforms: list[int]) -> None:
+        """Private defaults on the known-minor accounts of ``children`` that keep them."""
         pop, prm = model.pop, self.params
-        nc = pop.n_children
-        keeps = _keyed(model, Decision.ADHERENCE, np.arange(nc)) < prm.adherence
-        for p in self.platform_indices(model):
-            t = np.zeros(pop.n, bool)
-            t[:nc] = pop.known_minor[:nc, p] & keeps
+        keeps = children[_keyed(model, Decision.ADHERENCE, children) < prm.adherence]
+        for p in platforms:
+            t = keeps[pop.known_minor[keeps, p]]
             if prm.unsearchable:
                 pop.searchable[t, p] = False
             if prm.dms_from_connections_only:
@@ -379,6 +393,17 @@ class PrivateByDefault(Intervention):
                 pop.livestreams[t, p] = False
             if prm.connection_lists_hidden:
                 pop.lists_hidden[t, p] = True
+
+    def switch_on(self, model: GroomingModel) -> None:
+        self._private(model, model.pop.children_present(), self.platform_indices(model))
+
+    def on_accounts_opened(self, model: GroomingModel, day: int, child: int, platform: int) -> None:
+        if self._applied and platform in self.platform_indices(model):
+            self._private(model, np.array([child]), [platform])
+
+    def on_children_joined(self, model: GroomingModel, day: int, children: np.ndarray) -> None:
+        if self._applied:
+            self._private(model, children, self.platform_indices(model))
 
 
 @register("duty_of_care")
@@ -403,14 +428,20 @@ class Education(Intervention):
     Settings = EducationSettings
     changes = ("switches.block_mult", "switches.report_mult", "switches.accept_mult")
 
-    def switch_on(self, model: GroomingModel) -> None:
+    def _cover(self, model: GroomingModel, children: np.ndarray) -> None:
         pop, sw, prm = model.pop, model.switches, self.params
-        nc = pop.n_children
-        cov = np.asarray(prm.coverage_by_age_band, float)[pop.age_band()]
-        covered = np.nonzero(_keyed(model, Decision.COVERAGE, np.arange(nc), 1) < cov)[0]
+        cov = np.asarray(prm.coverage_by_age_band, float)[pop.age_band()[children]]
+        covered = children[_keyed(model, Decision.COVERAGE, children, 1) < cov]
         sw.block_mult[covered] *= float(prm.block_multiplier)
         sw.report_mult[covered] *= float(prm.report_multiplier)
         sw.accept_mult[covered] *= float(prm.accept_multiplier)
+
+    def switch_on(self, model: GroomingModel) -> None:
+        self._cover(model, model.pop.children_present())
+
+    def on_children_joined(self, model: GroomingModel, day: int, children: np.ndarray) -> None:
+        if self._applied:
+            self._cover(model, children)
 
 
 @register("ban_evasion_prevention")
@@ -432,9 +463,15 @@ class ParentalGuardianship(Intervention):
     Settings = ParentalGuardianshipSettings
     changes = ("switches.guardian_mult", "switches.guardian_abandon")
 
-    def switch_on(self, model: GroomingModel) -> None:
-        pop, sw, prm = model.pop, model.switches, self.params
-        nc = pop.n_children
-        covered = np.nonzero(_keyed(model, Decision.COVERAGE, np.arange(nc), 2) < prm.coverage)[0]
+    def _cover(self, model: GroomingModel, children: np.ndarray) -> None:
+        sw, prm = model.switches, self.params
+        covered = children[_keyed(model, Decision.COVERAGE, children, 2) < prm.coverage]
         sw.guardian_mult[covered] *= float(prm.cue_multiplier)
         sw.guardian_abandon[covered] = float(prm.abandon_probability)
+
+    def switch_on(self, model: GroomingModel) -> None:
+        self._cover(model, model.pop.children_present())
+
+    def on_children_joined(self, model: GroomingModel, day: int, children: np.ndarray) -> None:
+        if self._applied:
+            self._cover(model, children)

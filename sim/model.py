@@ -4,7 +4,10 @@
 time. Each step of the day is a function of the mechanism module that owns the rule
 (docs/architecture.md; docs/ODD.md, "Process overview and scheduling"):
 
-1. interventions apply, each from its start day (:mod:`sim.interventions`);
+1. interventions apply, each from its start day (:mod:`sim.interventions`); children have their
+   birthdays, open accounts, leave at 18 and are replaced by new 8-year-olds
+   (:mod:`sim.demography`); offenders come back from removal, desist, are arrested, arrive
+   (:mod:`sim.offenders`);
 2. banned offenders whose return is due come back with a new account (:mod:`sim.moderation`);
 3. friend suggestions on each platform: benign pairs, and offender-child pairs in both
    directions (:mod:`sim.suggestions`);
@@ -19,6 +22,11 @@ time. Each step of the day is a function of the mechanism module that owns the r
    per platform confirms them; confirmed offenders are banned on that platform
    (:mod:`sim.moderation`);
 9. metrics of the day are recorded, and Mesa's DataCollector collects them (:mod:`sim.metrics`).
+
+The first ``burn_in_days`` days are simulated with the baseline world (interventions start only
+within the measured window) and recorded nowhere: the time series, the summary and ``model.day``
+cover the measured window, days 1..``days``. Random decisions are keyed by the absolute day
+``model.t`` (burn-in included), so paired runs are identical until an intervention starts.
 """
 
 from __future__ import annotations
@@ -31,7 +39,17 @@ import mesa
 import numpy as np
 from omegaconf import DictConfig, OmegaConf
 
-from sim import contacts, grooming, interventions, moderation, organic, outreach, suggestions
+from sim import (
+    contacts,
+    demography,
+    grooming,
+    interventions,
+    moderation,
+    offenders,
+    organic,
+    outreach,
+    suggestions,
+)
 from sim.agents import Child, Contact, Offender
 from sim.backend import kernels
 from sim.categories import CHANNELS, EXITS, STAGES, Role
@@ -71,7 +89,9 @@ class GroomingModel(mesa.Model):
         switches: what interventions change (:class:`sim.switches.Switches`).
         metrics: daily counters (:class:`sim.metrics.Metrics`).
         datacollector: Mesa DataCollector with the main daily series.
-        day: the last completed day (0 before the first step).
+        day: the last completed day of the measured window (0 before it starts; negative during
+            the burn-in).
+        t: the last completed day counted from the first day of the burn-in.
     """
 
     def __init__(
@@ -98,18 +118,20 @@ class GroomingModel(mesa.Model):
         ]
         self.seed = int(cfg.seed)
         self.days = int(cfg.days)
+        self.burn_in = int(cfg.burn_in_days)
         self.backend = str(cfg.backend)
         self.threads = _set_threads(int(cfg.threads)) if self.backend == "numba" else 1
         self.K = kernels(self.backend)
         t0 = time.perf_counter()
         self.pop: Population
-        self.pop, groups = build_population(cfg)
+        self.pop, self.groups = build_population(cfg)
         builder = build_initial_ties if cfg.network.builder == "arrays" else build_initial_ties_networkx
-        self.ties: TieStore = builder(cfg, self.pop, groups)
+        self.ties: TieStore = builder(cfg, self.pop, self.groups)
         self.build_seconds = time.perf_counter() - t0
         self.platform_names = self.pop.platform_names
         self.n_platforms = len(self.platform_names)
-        self.day = 0
+        self.t = 0
+        self.day = -self.burn_in
         self._setup_views()
         self.rel = grooming.new_relationships(1024)
         self.n_rel = np.zeros(1, np.int64)
@@ -122,6 +144,9 @@ class GroomingModel(mesa.Model):
         self.pending_recontacts: list[tuple[int, int, int, int, int]] = []
         self.pending_returns: list[tuple[int, int, int]] = []
         self.ever_banned = np.zeros(self.pop.n_offenders, bool)
+        self.removed_until = np.full(self.pop.n_offenders, -1, np.int64)  # -2: desisted
+        self.next_offender = self.pop.n_offenders_initial
+        self._agent_of: dict[int, mesa.Agent] = {}
         self.interventions = []
         self.interventions = interventions.build_interventions(cfg, self)
         for iv in self.interventions:
@@ -155,12 +180,49 @@ class GroomingModel(mesa.Model):
         )
         self.offender_nodes = offender_nodes(pop)
         self.offender_traits = offender_traits(pop)
-        self.vuln_mean = float(pop.vulnerability[:nc].mean()) if nc else 0.0
-        self.child_traits = ChildTraits(pop.literacy, pop.vulnerability)
+        here = pop.children_present()
+        self.vuln_mean = float(pop.vulnerability[here].mean()) if here.size else 0.0
+        self.child_traits = ChildTraits(pop.literacy, pop.vulnerability, pop.age)
         self.accounts = Accounts(pop.acct, pop.banned_acct, pop.known_minor)
+        self.refresh_children()
+        self.grooming_params = grooming.grooming_params(self.g, self.vuln_mean)
+        # for people who join during the run (sim.demography, sim.offenders)
+        self.school_bounds = self.groups.school_bounds
+        benign = np.arange(nc, nc + int(self.cfg.population.n_adults))
+        order = benign[np.argsort(pop.area[benign], kind="stable")]
+        areas = np.arange(pop.area_lo.size)
+        self.benign_by_area = (
+            order,
+            np.searchsorted(pop.area[order], areas),
+            np.searchsorted(pop.area[order], areas, side="right"),
+        )
+        g = self.groups
+        parents = [[] for _ in range(g.n_households)]
+        for node, h in zip(range(g.parent_start, g.parent_start + g.n_parents), g.hh_of_parent.tolist()):
+            parents[h].append(node)
+        self.parents_of = parents
+        n_class_teachers = min(g.n_teachers, g.n_classes)
+        first_class = np.full(g.n_schools, -1, np.int64)  # each school's youngest day-1 class
+        kids = g.children
+        young = kids[pop.year_group[kids] == 0]
+        first_class[pop.school[young[::-1]]] = pop.class_id[young[::-1]]
+        self.school_teacher = np.where(
+            (first_class >= 0) & (first_class < n_class_teachers), g.teacher_start + first_class, -1
+        )
+        self.intake_class: dict[tuple[int, int], tuple[int, int]] = {}
+        self.next_class = g.n_classes
+
+    def refresh_children(self) -> None:
+        """The present children as outreach and organic growth sample them (after joins and leaves)."""
+        pop = self.pop
+        nc = pop.n_children
+        ids = pop.children_present().astype(np.int64)
+        areas = np.arange(pop.area_lo.size)
+        area = pop.area[ids]
         self.reachable = Reachable(
             nc,
-            pop.age[:nc].astype(np.int64),
+            ids,
+            pop.age,
             pop.sex,
             pop.vulnerability,
             pop.searchable,
@@ -168,10 +230,9 @@ class GroomingModel(mesa.Model):
             pop.livestreams,
             pop.dm_open,
             pop.lists_hidden,
-            pop.area_lo,
-            pop.area_hi,
+            np.searchsorted(area, areas).astype(np.int64),
+            np.searchsorted(area, areas, side="right").astype(np.int64),
         )
-        self.grooming_params = grooming.grooming_params(self.g, self.vuln_mean)
 
     def grow_relationships(self, need: int) -> None:
         """Make room for ``need`` relationships (amortised growth of the table)."""
@@ -184,9 +245,20 @@ class GroomingModel(mesa.Model):
         self.mesa_agents_created = bool(make)
         if not make:
             return
-        classes = {Role.CHILD: Child, Role.CONTACT: Contact, Role.OFFENDER: Offender}
-        for node, role in enumerate(self.pop.role.tolist()):
-            classes[role](self, node)
+        for node in np.flatnonzero(self.pop.present).tolist():
+            self.add_agent(node)
+
+    def add_agent(self, node: int) -> None:
+        """Create the Mesa agent of ``node`` (someone who entered the world)."""
+        if self.mesa_agents_created:
+            classes = {Role.CHILD: Child, Role.CONTACT: Contact, Role.OFFENDER: Offender}
+            self._agent_of[node] = classes[int(self.pop.role[node])](self, node)
+
+    def remove_agent(self, node: int) -> None:
+        """Remove the Mesa agent of ``node`` (someone who left the world)."""
+        agent = self._agent_of.pop(node, None)
+        if agent is not None:
+            agent.remove()
 
     # ------------------------------------------------------------------------------------
     # The day
@@ -200,10 +272,14 @@ class GroomingModel(mesa.Model):
         return self._step()
 
     def _step(self) -> None:
-        d = self.day + 1
+        d = self.t + 1
+        if d == self.burn_in + 1:
+            self.metrics.begin_window()
         self.metrics.begin_day(d)
         interventions.apply_all(self, d)  # 1
         self.switch_arrays = self.switches.arrays(self.plat_encrypted)
+        demography.daily(self, d)
+        offenders.daily(self, d)
         moderation.returns(self, d)  # 2
         suggested, benign_pairs = suggestions.daily(self, d)  # 3
         reached = outreach.daily(self, d)  # 4
@@ -213,14 +289,16 @@ class GroomingModel(mesa.Model):
         false_flags = contacts.daily(self, d)  # 7
         grooming.daily(self, d)
         moderation.daily(self, d, false_flags)  # 8
-        self.day = d
-        self.metrics.end_day(d)  # 9
-        self.datacollector.collect(self)
-        if d >= self.days:
+        self.t = d
+        self.day = d - self.burn_in
+        if self.day >= 1:  # 9: the measured window only
+            self.metrics.end_day(d)
+            self.datacollector.collect(self)
+        if self.day >= self.days:
             self.running = False
 
     def run(self, days: int | None = None, progress: bool | None = None) -> GroomingModel:
-        """Run ``days`` days (default: the configured horizon, from the current day)."""
+        """Run ``days`` days (default: what is left of the burn-in and the measured window)."""
         days = self.days - self.day if days is None else int(days)
         if progress is None:
             progress = _progress_default(self.cfg.progress)
@@ -236,6 +314,12 @@ class GroomingModel(mesa.Model):
         self.run_seconds = getattr(self, "run_seconds", 0.0) + time.perf_counter() - t0
         return self
 
+    def draw(self, day: int, kind: int, a: int, b: int) -> float:
+        """The keyed uniform draw ``u01(seed, day, kind, a, b)`` for a decision taken in Python
+        (``kind`` a :class:`sim.rng.Decision`; passed on as a plain int: Numba types an enum member
+        by walking its class, which costs ~0.2 ms a call)."""
+        return float(self.K.u01(self.seed, day, int(kind), int(a), int(b)))
+
     # ------------------------------------------------------------------------------------
     # Views
     # ------------------------------------------------------------------------------------
@@ -250,11 +334,17 @@ class GroomingModel(mesa.Model):
         return self.ties.to_networkx(self.pop)
 
     def relationships(self) -> pd.DataFrame:
-        """The offender-child relationships so far, as a pandas DataFrame (one row each)."""
+        """The offender-child relationships so far, as a pandas DataFrame (one row each; columns of
+        :data:`sim.grooming.REL_FIELDS`, days counted in the measured window)."""
         import pandas as pd
 
         n = int(self.n_rel[0])
         df = pd.DataFrame({name: getattr(self.rel, name)[:n] for name, *_ in grooming.REL_FIELDS})
+        # days of the measured window (burn-in days are <= 0); "never" is missing (<NA>)
+        for name in ("start", "exit_day", "offence", "recorded", "flagged", "moved"):
+            raw = df[name].to_numpy(np.int64)
+            df[name] = pd.array(np.where(raw >= 1, raw - self.burn_in, 0), dtype="Int64")
+            df.loc[raw < 1, name] = pd.NA
         df["stage_name"] = [STAGES[s - 1] if s > 0 else "" for s in df["stage"]]
         df["channel_name"] = [CHANNELS[c] for c in df["chan"]]
         df["exit_name"] = [EXITS[e] for e in df["exit"]]

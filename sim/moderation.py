@@ -85,10 +85,10 @@ def daily(model: GroomingModel, d: int, false_flags: FalseFlags | None) -> None:
         for src, q in zip(Source, model.review_queue[p]):
             while q and done < cap and q[0][0] + delay <= d:
                 day_in, target, _rel = q.popleft()
-                if pop.banned_acct[target, p]:
-                    continue  # already banned: nothing to review
+                if pop.banned_acct[target, p] or not pop.acct[target, p]:
+                    continue  # already banned, or the account has closed: nothing to review
                 done += 1
-                draw = model.K.u01(model.seed, d, Decision.REVIEW, target, p * 4 + src)
+                draw = model.draw(d, Decision.REVIEW, target, p * 4 + src)
                 if pop.role[target] == Role.OFFENDER:
                     if draw < pl.review_accuracy:
                         ban(model, d, target, p)
@@ -133,12 +133,12 @@ def ban(model: GroomingModel, d: int, o_node: int, p: int, via: str = "review") 
     g = model.g
     for r in mine[(R.offence[mine] >= 0) & (R.recorded[mine] < 0)].tolist():
         pk = int(pair_key(int(R.child[r]), o_node))
-        if K.u01(model.seed, int(R.offence[r]), Decision.REFERRAL, pk, 0) < g.ban_referral_to_police:
+        if model.draw(int(R.offence[r]), Decision.REFERRAL, pk, 0) < g.ban_referral_to_police:
             R.recorded[r] = d
             m.add("recorded_offences", 1)
     # the account's ties lose this platform
     K.drop_platform(ts.arrays, o_node, p)
-    if K.u01(model.seed, d, Decision.RETURN, o_node, p) < pop.return_propensity[oi]:
+    if model.draw(d, Decision.RETURN, o_node, p) < pop.return_propensity[oi]:
         model.pending_returns.append((d + int(g.return_delay_days), o_node, p))
     for iv in model.interventions:
         if iv.active(d):
@@ -154,8 +154,10 @@ def returns(model: GroomingModel, d: int) -> None:
         if due > d:
             keep.append((due, o_node, p))
             continue
+        if not pop.present[o_node]:
+            continue  # the offender has left the world (desisted or arrested)
         if sw.return_block_prob[p] > 0 and (
-            model.K.u01(model.seed, d, Decision.EVASION, o_node, p) < sw.return_block_prob[p]
+            model.draw(d, Decision.EVASION, o_node, p) < sw.return_block_prob[p]
         ):
             m.add("returns_blocked", 1)
             continue

@@ -40,12 +40,14 @@ from sim.backend import kernel
 from sim.categories import CHANNELS, Channel
 from sim.fields import ConfigError, choice, number, prob
 from sim.population import Groups, Population
-from sim.rng import Stream, rng_for
+from sim.rng import Decision, Stream, pair_key, rng_for
 
 if TYPE_CHECKING:
     from types import SimpleNamespace
 
     from omegaconf import DictConfig
+
+    from sim.model import GroomingModel
 
 #: A tie that carries (or carried) an offender-child relationship has this bit set in ``echan``
 #: (``erel`` >= 0): the benign pass of the contact step then skips it without reading ``erel``.
@@ -429,15 +431,24 @@ class TieStore:
 
         Node attributes: ``role``, ``age`` (and ``sex``) when ``pop`` is given. Edge attributes:
         ``platforms`` (tuple of platform names, empty for offline ties), ``day`` (day created,
-        0 = initial), ``channel`` (how the tie began). Dormant ties (ended by a block, report or
-        ban) are left out unless ``include_dormant``.
+        0 = initial, counted from the first day of the burn-in), ``channel`` (how the tie began).
+        With ``pop``, only the people in the world today and their ties. Dormant ties (ended by a
+        block, report or ban) are left out unless ``include_dormant``.
         """
         g = nx.Graph()
         roles = ("child", "contact", "offender")
         if pop is not None:
+            here = np.flatnonzero(pop.present)
             g.add_nodes_from(
-                (i, {"role": roles[r], "age": int(a), "sex": "girl_or_woman" if s == 0 else "boy_or_man"})
-                for i, (r, a, s) in enumerate(zip(pop.role.tolist(), pop.age.tolist(), pop.sex.tolist()))
+                (
+                    int(i),
+                    {
+                        "role": roles[pop.role[i]],
+                        "age": int(pop.age[i]),
+                        "sex": "girl_or_woman" if pop.sex[i] == 0 else "boy_or_man",
+                    },
+                )
+                for i in here.tolist()
             )
             names = pop.platform_names
         else:
@@ -445,6 +456,8 @@ class TieStore:
             names = tuple(f"platform_{p}" for p in range(self.n_platforms))
         u, v, m, d, c, r = self.edges()
         dormant = self.dormant_mask(m, c)
+        if pop is not None:  # people who left the world (or have not come yet) are not in it
+            dormant |= ~(pop.present[u] & pop.present[v])
         for a, b, mm, dd, cc, dm in zip(
             u.tolist(), v.tolist(), m.tolist(), d.tolist(), c.tolist(), dormant.tolist()
         ):
@@ -500,43 +513,44 @@ def build_initial_ties(cfg: DictConfig, pop: Population, groups: Groups) -> TieS
     for off in range(1, max_size):
         ok = idx + off < hi
         add(order[idx[ok]], order[idx[ok] + off], Channel.HOUSEHOLD)
+    # the children present on day 1 (slots of later 8-year-olds stay empty)
+    kids = groups.children
     # relatives: each relative tied to the children of a random household
     rel_lo = groups.relative_start
     n_rel = groups.n_relatives
     if n_rel and groups.n_households:
         rel_hh = rng.integers(0, groups.n_households, size=n_rel)
-        child_order = np.argsort(hh[:nc], kind="stable")
-        hh_c = hh[:nc][child_order]
+        child_order = np.argsort(hh[kids], kind="stable")
+        hh_c = hh[kids][child_order]
         c_lo = np.searchsorted(hh_c, rel_hh)
         c_hi = np.searchsorted(hh_c, rel_hh, side="right")
         k = c_hi - c_lo
         src = np.repeat(np.arange(rel_lo, rel_lo + n_rel), k)
         pos = np.repeat(c_lo, k) + (np.arange(k.sum()) - np.repeat(np.cumsum(k) - k, k))
-        add(src, child_order[pos], Channel.HOUSEHOLD)
+        add(src, kids[child_order[pos]], Channel.HOUSEHOLD)
 
     # school: classmates and year-group friends (children sorted by school, year, class)
-    cid = pop.class_id[:nc]
+    cid = pop.class_id[kids]
     cls_lo = np.searchsorted(cid, cid, side="left")
     cls_hi = np.searchsorted(cid, cid, side="right")
-    kids = np.arange(nc)
     s, d = _random_partner_edges(rng, cls_lo, cls_hi, nw.class_friends_mean, kids)
-    add(s, d, Channel.SCHOOL)
-    yg_key = pop.school[:nc].astype(np.int64) * 10 + pop.year_group[:nc]
+    add(s, kids[d], Channel.SCHOOL)
+    yg_key = pop.school[kids].astype(np.int64) * 10 + pop.year_group[kids]
     y_lo = np.searchsorted(yg_key, yg_key, side="left")
     y_hi = np.searchsorted(yg_key, yg_key, side="right")
     s, d = _random_partner_edges(rng, y_lo, y_hi, nw.year_friends_mean, kids)
-    add(s, d, Channel.SCHOOL)
+    add(s, kids[d], Channel.SCHOOL)
     # teachers: one per class, tied to ~30% of its pupils (school channel)
     t0, n_t = groups.teacher_start, groups.n_teachers
     n_cls = groups.n_classes
     n_class_teachers = min(n_t, n_cls)
     if n_class_teachers:
-        pick = kids[(cid < n_class_teachers) & (rng.random(nc) < 0.3)]
-        add(t0 + cid[pick], pick, Channel.SCHOOL)
+        sel = (cid < n_class_teachers) & (rng.random(kids.size) < 0.3)
+        add(t0 + cid[sel], kids[sel], Channel.SCHOOL)
 
     # clubs: members of an area shuffled into clubs; a coach each
     pc = cfg.population
-    in_club = rng.random(nc) < pc.club_membership
+    in_club = rng.random(kids.size) < pc.club_membership
     club_members = kids[in_club]
     if club_members.size:
         key = pop.area[club_members].astype(np.float64) + rng.random(club_members.size)
@@ -548,13 +562,16 @@ def build_initial_ties(cfg: DictConfig, pop: Population, groups: Groups) -> TieS
         src = np.repeat(np.arange(club_members.size), k)
         dst = np.repeat(c_lo, k) + (rng.random(src.size) * np.repeat(c_hi - c_lo, k)).astype(np.int64)
         add(club_members[src], club_members[dst], Channel.CLUB)
+        pop.club[club_members] = club_of
+        pop.club_coach = np.full(int(club_of[-1]) + 1, -1, np.int64)
         coaches_avail = n_t - n_class_teachers
         if coaches_avail > 0:
             coach = t0 + n_class_teachers + (club_of % coaches_avail)
             add(coach, club_members, Channel.CLUB)
+            pop.club_coach[:] = t0 + n_class_teachers + np.arange(pop.club_coach.size) % coaches_avail
 
     # adult networks: local (same area, by sorting adults by area) and some global ties
-    adults = np.arange(nc, n)
+    adults = np.flatnonzero(pop.present[nc:]) + nc
     a_sorted = adults[np.argsort(pop.area[adults], kind="stable")]
     a_area = pop.area[a_sorted]
     a_lo = np.searchsorted(a_area, a_area, side="left")
@@ -651,27 +668,32 @@ def build_initial_ties_networkx(cfg: DictConfig, pop: Population, groups: Groups
                 add(r, c, Channel.HOUSEHOLD)
     for members in _groups_of(pop.class_id[:nc]):
         random_group(members, nw.class_friends_mean, Channel.SCHOOL)
-    year_key = np.where(pop.school[:nc] >= 0, pop.school[:nc].astype(np.int64) * 10 + pop.year_group[:nc], -1)
+    here = pop.present[:nc]
+    year_key = np.where(here, pop.school[:nc].astype(np.int64) * 10 + pop.year_group[:nc], -1)
     for members in _groups_of(year_key):
         random_group(members, nw.year_friends_mean, Channel.SCHOOL)
     t0, n_t, n_cls = groups.teacher_start, groups.n_teachers, groups.n_classes
     n_class_teachers = min(n_t, n_cls)
-    for c in range(nc):
+    for c in groups.children.tolist():
         if pop.class_id[c] < n_class_teachers and rng.random() < 0.3:
             add(t0 + int(pop.class_id[c]), c, Channel.SCHOOL)
-    in_club = np.nonzero(rng.random(nc) < pc.club_membership)[0]
+    in_club = groups.children[rng.random(groups.children.size) < pc.club_membership]
+    club_coach = []
     for area_members in _groups_of(pop.area[in_club]):
         members = in_club[area_members]
         rng.shuffle(members)
         for i in range(0, len(members), pc.club_size):
             club = members[i : i + pc.club_size]
+            pop.club[club] = len(club_coach)
             random_group(club, nw.club_friends_mean, Channel.CLUB)
             coaches = n_t - n_class_teachers
-            if coaches > 0:
-                coach = t0 + n_class_teachers + (i // pc.club_size) % coaches
+            coach = t0 + n_class_teachers + (i // pc.club_size) % coaches if coaches > 0 else -1
+            club_coach.append(coach)
+            if coach >= 0:
                 for c in club:
                     add(coach, int(c), Channel.CLUB)
-    adults = np.arange(nc, n)
+    pop.club_coach = np.array(club_coach, np.int64)
+    adults = np.flatnonzero(pop.present[nc:]) + nc
     for members in _groups_of(pop.area[adults]):
         random_group(adults[members], 0.8 * nw.adult_friends_mean, Channel.ADULT_NETWORK)
     random_group(adults, 0.2 * nw.adult_friends_mean, Channel.ADULT_NETWORK)
@@ -710,3 +732,105 @@ def _keyed_groups(keys: np.ndarray):
 def _groups_of(keys: np.ndarray):
     """Member index arrays of each group (non-negative keys), in key order."""
     return _keyed_groups(keys)[1]
+
+
+# --------------------------------------------------------------------------------------------
+# Ties of people who join the world during a run (sim.demography, sim.offenders)
+# --------------------------------------------------------------------------------------------
+
+
+def _mirror(model: GroomingModel, t: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Platform masks of new ties ``a[i]-b[i]``: on each platform both hold an account, with
+    probability ``network.tie_on_platform`` (keyed by the pair, platform and day)."""
+    acct = model.pop.acct
+    mask = np.zeros(a.size, np.uint8)
+    q = model.nw.tie_on_platform
+    for i, (x, y) in enumerate(zip(a.tolist(), b.tolist())):
+        key = pair_key(min(x, y), max(x, y))
+        for p in range(acct.shape[1]):
+            if acct[x, p] and acct[y, p] and model.draw(t, Decision.MIRROR, key, p) < q:
+                mask[i] |= np.uint8(1 << p)
+    return mask
+
+
+def _insert(model: GroomingModel, t: int, a: list[int], b: list[int], chans: list[int]) -> int:
+    if not a:
+        return 0
+    a_, b_ = np.array(a, np.int64), np.array(b, np.int64)
+    lo, hi = np.minimum(a_, b_), np.maximum(a_, b_)
+    mask = _mirror(model, t, lo, hi)
+    return model.ties.insert(
+        model.K, lo, hi, mask, np.array(chans, np.int8), np.full(lo.size, -1, np.int32), t
+    )
+
+
+def _partners(rng: np.random.Generator, pool: np.ndarray, mean: float) -> list[int]:
+    """Poisson(``mean``) distinct partners drawn from ``pool``."""
+    if pool.size == 0 or mean <= 0:
+        return []
+    k = min(int(rng.poisson(mean)), pool.size)
+    return rng.choice(pool, size=k, replace=False).tolist() if k else []
+
+
+def join_adult(model: GroomingModel, t: int, o: int, rng: np.random.Generator) -> int:
+    """Adult-network ties of an adult who enters the world (an arriving offender): Poisson
+    (``adult_friends_mean``) benign adults, 80% of them from its own area, as at set-up."""
+    pop = model.pop
+    ids, lo, hi = model.benign_by_area
+    area = int(pop.area[o])
+    k = int(rng.poisson(model.nw.adult_friends_mean))
+    others = []
+    for _ in range(k):
+        if rng.random() < 0.8 and hi[area] > lo[area]:
+            others.append(int(ids[lo[area] + int(rng.random() * (hi[area] - lo[area]))]))
+        elif ids.size:
+            others.append(int(ids[int(rng.random() * ids.size)]))
+    others = sorted(set(others) - {o})
+    return _insert(model, t, [o] * len(others), others, [Channel.ADULT_NETWORK] * len(others))
+
+
+def join_child(model: GroomingModel, t: int, c: int, rng: np.random.Generator) -> int:
+    """Ties of a new 8-year-old ``c`` (its slot already holds its school, class, household, club and
+    accounts), following the set-up rules: household (its parents and the siblings present),
+    Poisson(``class_friends_mean``) classmates and Poisson(``year_friends_mean``) children of its
+    school's intake year present, its class teacher with probability 0.3, and, in a club,
+    Poisson(``club_friends_mean``) club members and the coach. Returns the ties inserted."""
+    pop, nw = model.pop, model.nw
+    s = int(pop.school[c])
+    lo, hi = int(model.school_bounds[s]), int(model.school_bounds[s + 1])
+    here = np.flatnonzero(pop.present[lo:hi]) + lo
+    here = here[here != c]
+    a, b, ch = [], [], []
+
+    def add(others, chan):
+        for x in others:
+            a.append(c)
+            b.append(int(x))
+            ch.append(chan)
+
+    h = int(pop.household[c])
+    if h >= 0:
+        add(model.parents_of[h], Channel.HOUSEHOLD)
+        add(here[pop.household[here] == h].tolist(), Channel.HOUSEHOLD)
+    add(_partners(rng, here[pop.class_id[here] == pop.class_id[c]], nw.class_friends_mean), Channel.SCHOOL)
+    intake = (int(pop.joined_day[c]) - 1) // 365
+    same_year = here[(pop.joined_day[here] > 0) & ((pop.joined_day[here] - 1) // 365 == intake)]
+    add(_partners(rng, same_year, nw.year_friends_mean), Channel.SCHOOL)
+    teacher = int(model.school_teacher[s])
+    if teacher >= 0 and rng.random() < 0.3:
+        add([teacher], Channel.SCHOOL)
+    club = int(pop.club[c])
+    if club >= 0:
+        alo, ahi = int(pop.area_lo[pop.area[c]]), int(pop.area_hi[pop.area[c]])
+        members = np.flatnonzero((pop.club[alo:ahi] == club) & pop.present[alo:ahi]) + alo
+        add(_partners(rng, members[members != c], nw.club_friends_mean), Channel.CLUB)
+        if club < pop.club_coach.size and pop.club_coach[club] >= 0:
+            add([int(pop.club_coach[club])], Channel.CLUB)
+    seen, ua, ub, uc = set(), [], [], []
+    for x, y, z in zip(a, b, ch):
+        if y not in seen and y != x:
+            seen.add(y)
+            ua.append(x)
+            ub.append(y)
+            uc.append(z)
+    return _insert(model, t, ua, ub, uc)

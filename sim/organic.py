@@ -1,10 +1,10 @@
 """Ordinary benign growth of the graph: new ties between children of an area, every day.
 
 Each day Poisson(``network.organic_ties_per_1000_per_day`` x children / 1000) pairs of a child and
-another child of the same area become tied on a platform both use (the first shared one after a
-random offset). The day's benign ties made by friend suggestions (:mod:`sim.suggestions`) are
-inserted in the same step, before the organic ones; a pair listed twice is inserted once (the
-first listing wins, so a suggested tie keeps its channel).
+another child of the same area (children present that day) become tied on a platform both use
+(the first shared one after a random offset). The day's benign ties made by friend suggestions
+(:mod:`sim.suggestions`) are inserted in the same step, before the organic ones; a pair listed
+twice is inserted once (the first listing wins, so a suggested tie keeps its channel).
 
 Draws come from a NumPy generator keyed by ``(seed, Stream.DAILY_ORGANIC, day)``.
 """
@@ -35,16 +35,16 @@ def daily(model: GroomingModel, d: int, suggested: tuple[np.ndarray, np.ndarray,
     """Insert today's benign suggested ties ``(u, w, platform)`` and organic ties."""
     bu, bw, bp = suggested
     pop = model.pop
-    nc = pop.n_children
     n_plat = model.n_platforms
-    lam = model.nw.organic_ties_per_1000_per_day * nc / 1000.0
+    lam = model.nw.organic_ties_per_1000_per_day * model.reachable.ids.size / 1000.0
     rng = rng_for(model.seed, Stream.DAILY_ORGANIC, d)
     m = int(rng.poisson(lam)) if lam > 0 else 0
-    if m and nc > 1:
-        a = rng.integers(0, nc, size=m)
+    kids = model.reachable  # the children present today, by area
+    if m and kids.ids.size > 1:
+        a = kids.ids[rng.integers(0, kids.ids.size, size=m)]
         area = pop.area[a]
-        lo, hi = pop.area_lo[area], pop.area_hi[area]
-        b = lo + (rng.random(m) * (hi - lo)).astype(np.int64)
+        lo, hi = kids.area_lo[area], kids.area_hi[area]
+        b = kids.ids[lo + (rng.random(m) * (hi - lo)).astype(np.int64)]
         both = pop.acct[a] & pop.acct[b]
         has = both.any(axis=1)
         # platform: the first shared one after a random offset (deterministic per draw)

@@ -63,11 +63,12 @@ class ContactSettings:
 
 #: Outreach settings of the kernel.
 OutreachParams = namedtuple("OutreachParams", "noticed max_attempts n_tries")
-#: Children as outreach sees them (node-indexed; ``age`` for children only; ``area_lo/hi``: the
-#: id range of each area's children; settings ``[n, P]``).
+#: Children as outreach sees them: ``n`` child slots, ``ids`` the children present today
+#: (ascending, so by area), ``area_lo/hi`` the range of ``ids`` of each area's children; traits
+#: node-indexed, settings ``[n, P]``.
 Reachable = namedtuple(
     "Reachable",
-    "n age sex vulnerability searchable location_shared livestreams dm_open lists_hidden area_lo area_hi",
+    "n ids age sex vulnerability searchable location_shared livestreams dm_open lists_hidden area_lo area_hi",
 )
 #: Which platform features open which route (``features[p, Route]``), and where search hides
 #: known minors from adults.
@@ -157,6 +158,8 @@ def outreach(
         children.area_lo,
         children.area_hi,
     )
+    present = children.ids
+    n_present = present.shape[0]
     out_child, out_plat, out_chan = out.child, out.plat, out.chan
     n_off = ids.shape[0]
     n_plat = acct.shape[1]
@@ -202,7 +205,7 @@ def outreach(
                     hi = area_hi[off_area[i]]
                     if hi <= lo:
                         break
-                    c_ = lo + int(u01(seed, day, Decision.OUTREACH_TARGET, o, key) * (hi - lo))
+                    c_ = present[lo + int(u01(seed, day, Decision.OUTREACH_TARGET, o, key) * (hi - lo))]
                 elif ch == Route.CONNECTIONS:
                     if deg[o] == 0:
                         break
@@ -217,7 +220,9 @@ def outreach(
                     if c_ >= n_children or (emask[s2] & pbit) == 0:
                         continue
                 else:
-                    c_ = int(u01(seed, day, Decision.OUTREACH_TARGET, o, key) * n_children)
+                    if n_present == 0:
+                        break
+                    c_ = present[int(u01(seed, day, Decision.OUTREACH_TARGET, o, key) * n_present)]
                 if not acct[c_, p]:
                     continue
                 if ch == Route.SEARCH:
@@ -301,6 +306,7 @@ def resolve_contacts(
             first_reach.day[c, Stage.CONTACTED] = day
             first_reach.plat[c, Stage.CONTACTED] = attempts.plat[i]
             first_reach.chan[c, Stage.CONTACTED] = attempts.chan[i]
+            first_reach.age[c, Stage.CONTACTED] = children.age[c]
         if attempts.child_initiated[i]:
             accepted = True
         else:
@@ -321,6 +327,7 @@ def resolve_contacts(
                 first_reach.day[c, Stage.ENGAGED] = day
                 first_reach.plat[c, Stage.ENGAGED] = attempts.plat[i]
                 first_reach.chan[c, Stage.ENGAGED] = attempts.chan[i]
+                first_reach.age[c, Stage.ENGAGED] = children.age[c]
         else:
             lit = children.literacy[c]
             f = 1.0 + params.literacy_block_effect * (lit - 0.5) * 2.0
@@ -386,7 +393,8 @@ def due_recontacts(model: GroomingModel, d: int) -> list:
     c = np.array([x[2] for x in due], np.int64)
     p = np.array([x[3] for x in due], np.int64)
     ch = np.array([x[4] for x in due], np.int64)
-    ok = ~model.pop.banned_acct[o, p]
+    pop = model.pop
+    ok = ~pop.banned_acct[o, p] & pop.acct[o, p] & pop.present[o] & pop.present[c]
     model.metrics.add("recontacts", int(ok.sum()))
     return [(o[ok], c[ok], p[ok], ch[ok], False)]
 
@@ -403,11 +411,10 @@ def schedule_recontacts(
     """After a block or report, the offender may try the child again ``recontact_delay_days``
     later (keyed draw per pair and day)."""
     g = model.g
-    K = model.K
     for oi, ci, pi, chi, e in zip(o.tolist(), c.tolist(), p.tolist(), ch.tolist(), ended_by_child.tolist()):
         if not e:
             continue
-        if K.u01(model.seed, d, Decision.RECONTACT, ci, oi) < g.recontact_after_block:
+        if model.draw(d, Decision.RECONTACT, ci, oi) < g.recontact_after_block:
             model.pending_recontacts.append((d + int(g.recontact_delay_days), oi, ci, pi, chi))
 
 
@@ -464,6 +471,7 @@ def resolve(model: GroomingModel, d: int, groups: list) -> None:
     acc, blocked, reported = out
     m = model.metrics
     m.add("contacts", int(model.n_rel[0]) - r0)
+    m.add("children_with_a_new_contact", int(np.unique(model.rel.child[r0 : int(model.n_rel[0])]).size))
     m.add("contacts_declined", int((acc == -1).sum()))
     m.add("blocks", int(blocked.sum()))
     m.add("reports", int(reported.sum()))

@@ -23,6 +23,8 @@ from sim.rng import Stream, rng_for
 if TYPE_CHECKING:
     from omegaconf import DictConfig
 
+    from sim.model import GroomingModel
+
 
 @dataclass
 class AccountSettings:
@@ -61,25 +63,48 @@ def check(cfg: DictConfig) -> None:
 
 
 def draw_accounts(
-    cfg: DictConfig, n_children: int, year: np.ndarray, role: np.ndarray
+    cfg: DictConfig,
+    n_children: int,
+    year: np.ndarray,
+    role: np.ndarray,
+    slot_of: np.ndarray,
+    present: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Accounts ``[n, P]`` (children by age, adults, offenders) and which child accounts each
-    platform knows are minors (age assurance), from the stream ``(seed, Stream.ACCOUNTS)``."""
+    """Accounts ``[n, P]`` of everyone present on day 1 (children by age; ``year[i]`` is the year
+    group of the day-1 child in slot ``slot_of[i]``; adults; offenders) and which child accounts
+    each platform knows are minors (age assurance), from the stream ``(seed, Stream.ACCOUNTS)``."""
     rng = rng_for(int(cfg.seed), Stream.ACCOUNTS)
-    n, nc = role.size, n_children
+    n = role.size
+    nc0 = slot_of.size
     names = list(cfg.platforms.keys())
     acct = np.zeros((n, len(names)), bool)
     known_minor = np.zeros((n, len(names)), bool)
-    is_off = role == Role.OFFENDER
+    adults = np.flatnonzero(present[n_children:]) + n_children
+    is_off = role[adults] == Role.OFFENDER
     for p, name in enumerate(names):
         pl = cfg.platforms[name]
-        pr = np.empty(n)
-        pr[:nc] = np.asarray(pl.child_account_by_age, float)[year]
-        pr[nc:] = pl.adult_account
-        pr[is_off] = pl.offender_account
-        acct[:, p] = rng.random(n) < pr
-        known_minor[:nc, p] = acct[:nc, p] & (rng.random(nc) < pl.age_assurance)
+        pr_child = np.asarray(pl.child_account_by_age, float)[year]
+        pr_adult = np.where(is_off, pl.offender_account, pl.adult_account)
+        acct[slot_of, p] = rng.random(nc0) < pr_child
+        acct[adults, p] = rng.random(adults.size) < pr_adult
+        known_minor[slot_of, p] = acct[slot_of, p] & (rng.random(nc0) < pl.age_assurance)
     return acct, known_minor
+
+
+def add_holder(model: GroomingModel, p: int, node: int) -> None:
+    """Node ``node`` opened an account on platform ``p``: keep ``model.acct_users[p]`` (sorted)."""
+    users = model.acct_users[p]
+    i = int(np.searchsorted(users, node))
+    if i >= users.size or users[i] != node:
+        model.acct_users[p] = np.insert(users, i, node)
+
+
+def remove_holder(model: GroomingModel, p: int, node: int) -> None:
+    """Node ``node``'s account on platform ``p`` closed."""
+    users = model.acct_users[p]
+    i = int(np.searchsorted(users, node))
+    if i < users.size and users[i] == node:
+        model.acct_users[p] = np.delete(users, i)
 
 
 def features_by_route(plats: list[SimpleNamespace]) -> np.ndarray:

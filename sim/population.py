@@ -106,9 +106,23 @@ class Population:
     persistence: np.ndarray  # float64 [n_off]
     move_propensity: np.ndarray  # float64 [n_off]
     return_propensity: np.ndarray  # float64 [n_off]
-    # area id ranges of children (children are sorted by area)
+    # area id ranges of child slots (children are sorted by area)
     area_lo: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     area_hi: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    # who is in the world today, and the life course (sim.demography, sim.offenders)
+    present: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))  # bool [n]
+    birthday: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int16))  # [n]: day of year, -1 adults
+    joined_day: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int16))  # [n]: 0 day 1, -1 not yet
+    active_rate: np.ndarray = field(default_factory=lambda: np.zeros(0))  # [n_off]: rate, 0 if absent
+    n_offenders_initial: int = 0
+    reserve_next: np.ndarray = field(
+        default_factory=lambda: np.zeros(0, np.int64)
+    )  # [school]: next free slot
+    reserve_end: np.ndarray = field(
+        default_factory=lambda: np.zeros(0, np.int64)
+    )  # [school]: end of its slots
+    club: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))  # [n]: club of a child, -1 none
+    club_coach: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # [club]: its coach, -1
 
     @property
     def n(self) -> int:
@@ -116,7 +130,12 @@ class Population:
 
     @property
     def n_offenders(self) -> int:
+        """Offender slots (offenders in the world, removed, gone, or still to arrive)."""
         return int(self.offender_ids.shape[0])
+
+    def children_present(self) -> np.ndarray:
+        """Node ids of the children in the world today (ascending: by area, school, class)."""
+        return np.flatnonzero(self.present[: self.n_children])
 
     def age_band(self) -> np.ndarray:
         """Age band index (0: 8-11, 1: 12-13, 2: 14-15, 3: 16-17) of each child."""
@@ -126,7 +145,7 @@ class Population:
 
 
 #: Children's traits as kernels read them (node-indexed; 0 for adults).
-ChildTraits = namedtuple("ChildTraits", "literacy vulnerability")
+ChildTraits = namedtuple("ChildTraits", "literacy vulnerability age")
 
 
 @dataclass
@@ -136,7 +155,7 @@ class Groups:
     n_schools: int
     n_classes: int
     n_households: int
-    school_bounds: np.ndarray  # children of school s: ids school_bounds[s] .. school_bounds[s+1]
+    school_bounds: np.ndarray  # child slots of school s: ids school_bounds[s] .. school_bounds[s+1]
     parent_start: int
     n_parents: int
     hh_of_parent: np.ndarray
@@ -145,6 +164,7 @@ class Groups:
     relative_start: int
     n_relatives: int
     n_areas: int
+    children: np.ndarray  # node ids of the children present on day 1
 
 
 def _schools(pc, nc: int, rng: np.random.Generator):
@@ -185,60 +205,102 @@ def _households(pc, bounds: np.ndarray, rng: np.random.Generator, household: np.
     return next_hh
 
 
+#: Days in a simulated year (birthdays, school intake years).
+YEAR = 365
+#: A child turns 18 ten years after joining at 8.
+CHILDHOOD_DAYS = 10 * YEAR
+
+
+def total_days(cfg: DictConfig) -> int:
+    """Days simulated: the burn-in and the measured window."""
+    return int(cfg.burn_in_days) + int(cfg.days)
+
+
+def reserve_slots(school_of: np.ndarray, n_schools: int, T: int) -> np.ndarray:
+    """How many slots each school keeps for the 8-year-olds it takes in during ``T`` days: one per
+    child of the school on day 1 for every ten years or part of it (every child of day 1 turns 18
+    within ten years and is replaced that day; a replacement leaves ten years after it joined).
+    The count depends on ``T`` only beyond ten years, so a run of up to ten years lays out its
+    nodes as any other: a shorter run is a prefix of a longer one."""
+    turnovers = max(1, -(-T // CHILDHOOD_DAYS))
+    return np.bincount(school_of, minlength=n_schools).astype(np.int64) * turnovers
+
+
 def build_population(cfg: DictConfig) -> tuple[Population, Groups]:
     """Create all agents and the structural groups that the initial graph is built from.
+
+    Children's node ids come school by school: the school's children on day 1 (by year group and
+    class), then the slots of the 8-year-olds it will take in during the run (empty until then).
+    Adults follow, then offenders (the last of them empty slots for offenders arriving later).
 
     Returns:
         The population, and the group structure (households, classes, clubs, teachers) consumed
         by :func:`sim.network.build_initial_ties`.
     """
-    from sim.offenders import draw_offenders, n_offenders
+    from sim.offenders import draw_offenders, n_offenders, pool_size
     from sim.platforms import draw_accounts
 
     pc = cfg.population
     seed = int(cfg.seed)
-    nc, n_benign = int(pc.n_children), int(pc.n_adults)
-    n_off = n_offenders(cfg)
-    na = n_benign + n_off  # adult nodes: benign adults, then offenders
-    n = nc + na
+    nc0, n_benign = int(pc.n_children), int(pc.n_adults)
+    n_off0 = n_offenders(cfg)
+    n_off = pool_size(cfg)
     plat_names = tuple(cfg.platforms.keys())
     n_plat = len(plat_names)
 
-    # ---- children: schools, year groups, classes, traits, settings, households ----------------
+    # ---- children on day 1: schools, year groups, classes, traits, settings, households --------
     rng = rng_for(seed, Stream.CHILDREN)
-    school_of, year, child_class, n_classes, bounds = _schools(pc, nc, rng)
-    age = np.empty(n, np.int8)
-    age[:nc] = 8 + year
-    class_id = np.full(n, -1, np.int32)
-    class_id[:nc] = child_class
-    sex = np.empty(n, np.int8)
-    sex[:nc] = (rng.random(nc) >= pc.share_girls).astype(np.int8)
+    school_of, year, child_class, n_classes, bounds0 = _schools(pc, nc0, rng)
+    n_schools = bounds0.size - 1
+    sex0 = (rng.random(nc0) >= pc.share_girls).astype(np.int8)
     lit_mean = np.clip(np.asarray(pc.literacy_by_age, float)[year], 1e-3, 1 - 1e-3)
-    literacy = np.zeros(n)
-    literacy[:nc] = rng.beta(lit_mean * pc.literacy_spread, (1 - lit_mean) * pc.literacy_spread)
-    vulnerability = np.zeros(n)
-    vulnerability[:nc] = rng.beta(pc.vulnerability_alpha, pc.vulnerability_beta, size=nc)
-
+    literacy0 = rng.beta(lit_mean * pc.literacy_spread, (1 - lit_mean) * pc.literacy_spread)
+    vulnerability0 = rng.beta(pc.vulnerability_alpha, pc.vulnerability_beta, size=nc0)
     # privacy settings: a child's own propensity, the same on every platform at the start
     # ([n, P] so that platform-level defaults can change them per platform)
-    def per_platform(share):
-        col = np.zeros(n, bool)
-        col[:nc] = rng.random(nc) < share
-        return np.repeat(col[:, None], n_plat, axis=1)
+    settings0 = [rng.random(nc0) < share for share in (pc.searchable_share, pc.location_shared_share,
+                                                        pc.livestream_share, pc.dm_open_share)]  # fmt: skip
+    household0 = np.full(nc0, -1, np.int32)
+    n_households = _households(pc, bounds0, rng, household0)
+    birthday0 = rng_for(seed, Stream.BIRTHDAYS).integers(0, YEAR, size=nc0).astype(np.int16)
 
-    searchable = per_platform(pc.searchable_share)
-    location_shared = per_platform(pc.location_shared_share)
-    livestreams = per_platform(pc.livestream_share)
-    dm_open = per_platform(pc.dm_open_share)
+    # ---- slots: each school's children, then its reserved slots --------------------------------
+    reserve = reserve_slots(school_of, n_schools, total_days(cfg))
+    size = np.diff(bounds0) + reserve
+    bounds = np.zeros(n_schools + 1, np.int64)
+    np.cumsum(size, out=bounds[1:])
+    nc = int(bounds[-1])
+    slot_of = bounds[school_of] + (np.arange(nc0) - bounds0[school_of])  # day-1 child -> slot
+    reserve_lo = bounds[1:] - reserve
+    na = n_benign + n_off  # adult nodes: benign adults, then offender slots
+    n = nc + na
+
+    age = np.zeros(n, np.int8)
+    age[slot_of] = 8 + year
+    class_id = np.full(n, -1, np.int32)
+    class_id[slot_of] = child_class
+    sex = np.zeros(n, np.int8)
+    sex[slot_of] = sex0
+    literacy = np.zeros(n)
+    literacy[slot_of] = literacy0
+    vulnerability = np.zeros(n)
+    vulnerability[slot_of] = vulnerability0
+    searchable, location_shared, livestreams, dm_open = (np.zeros((n, n_plat), bool) for _ in range(4))
+    for arr, col in zip((searchable, location_shared, livestreams, dm_open), settings0):
+        arr[slot_of] = col[:, None]
     school = np.full(n, -1, np.int32)
-    school[:nc] = school_of
+    school[:nc] = np.repeat(np.arange(n_schools), size)
     year_group = np.full(n, -1, np.int8)
-    year_group[:nc] = year
+    year_group[slot_of] = year
     area = np.empty(n, np.int32)
-    area[:nc] = school_of // pc.schools_per_area
+    area[:nc] = school[:nc] // pc.schools_per_area
     n_areas = int(area[:nc].max()) + 1
     household = np.full(n, -1, np.int32)
-    n_households = _households(pc, bounds, rng, household)
+    household[slot_of] = household0
+    birthday = np.full(n, -1, np.int16)
+    birthday[slot_of] = birthday0
+    present = np.zeros(n, bool)
+    present[slot_of] = True
 
     # ---- adults: parents, teachers and coaches, relatives, other adults; then offenders --------
     rng = rng_for(seed, Stream.ADULTS)
@@ -252,7 +314,7 @@ def build_population(cfg: DictConfig) -> tuple[Population, Groups]:
     parent_start = nc
     hh_of_parent = np.repeat(np.arange(n_households), n_parents_hh)[:n_parents]
     contact_kind[parent_start : parent_start + n_parents] = ContactKind.PARENT
-    n_clubs_est = int(np.ceil(nc * pc.club_membership / pc.club_size))
+    n_clubs_est = int(np.ceil(nc0 * pc.club_membership / pc.club_size))
     n_teachers = int(min(round(n_classes * pc.teachers_per_class) + n_clubs_est, n_benign - n_parents))
     t_start = parent_start + n_parents
     contact_kind[t_start : t_start + n_teachers] = ContactKind.TEACHER_OR_COACH
@@ -262,23 +324,29 @@ def build_population(cfg: DictConfig) -> tuple[Population, Groups]:
     contact_kind[r_start : r_start + n_relatives] = ContactKind.RELATIVE
     contact_kind[r_start + n_relatives : nc + n_benign] = ContactKind.OTHER_ADULT
     household[parent_start : parent_start + n_parents] = hh_of_parent
-    age[nc:] = rng.integers(18, 80, size=na)
+    # benign adults only (offenders' traits come from their own stream, sim.offenders, so that the
+    # number of offender slots a run reserves changes nothing else)
+    benign = slice(nc, nc + n_benign)
+    age[benign] = rng.integers(18, 80, size=n_benign)
     age[parent_start : parent_start + n_parents] = rng.integers(28, 56, size=n_parents)
     age[t_start : t_start + n_teachers] = rng.integers(23, 65, size=n_teachers)
-    sex[nc:] = (rng.random(na) < 0.5).astype(np.int8)
+    sex[benign] = (rng.random(n_benign) < 0.5).astype(np.int8)
     # adults live where their household / school is; others anywhere
-    area[nc:] = rng.integers(0, n_areas, size=na)
+    area[benign] = rng.integers(0, n_areas, size=n_benign)
     hh_area = np.zeros(n_households, np.int32)
-    hh_area[household[:nc]] = area[:nc]
+    hh_area[household0] = area[slot_of]
     area[parent_start : parent_start + n_parents] = hh_area[hh_of_parent]
+    present[nc : nc + n_benign] = True
 
     offender_ids = np.arange(nc + n_benign, n, dtype=np.int32)
     role[offender_ids] = Role.OFFENDER
-    off = draw_offenders(cfg, offender_ids, sex, age)
+    area[offender_ids] = 0
+    off = draw_offenders(cfg, offender_ids, n_off0, sex, age, area, n_areas)
+    present[offender_ids[:n_off0]] = True
     node_off_index = np.full(n, -1, np.int32)
     node_off_index[offender_ids] = np.arange(n_off, dtype=np.int32)
 
-    acct, known_minor = draw_accounts(cfg, nc, year, role)
+    acct, known_minor = draw_accounts(cfg, nc, year, role, slot_of, present)
     area_lo = np.searchsorted(area[:nc], np.arange(n_areas)).astype(np.int64)
     area_hi = np.searchsorted(area[:nc], np.arange(n_areas), side="right").astype(np.int64)
 
@@ -309,10 +377,19 @@ def build_population(cfg: DictConfig) -> tuple[Population, Groups]:
         node_off_index=node_off_index,
         area_lo=area_lo,
         area_hi=area_hi,
+        present=present,
+        birthday=birthday,
+        joined_day=np.where(present, 0, -1).astype(np.int16),
+        active_rate=np.where(np.arange(n_off) < n_off0, off["outreach_per_day"], 0.0),
+        n_offenders_initial=n_off0,
+        reserve_next=reserve_lo.copy(),
+        reserve_end=bounds[1:].copy(),
+        club=np.full(n, -1, np.int32),
+        club_coach=np.zeros(0, np.int64),
         **off,
     )
     groups = Groups(
-        n_schools=bounds.size - 1,
+        n_schools=n_schools,
         n_classes=n_classes,
         n_households=n_households,
         school_bounds=bounds,
@@ -324,5 +401,6 @@ def build_population(cfg: DictConfig) -> tuple[Population, Groups]:
         relative_start=r_start,
         n_relatives=n_relatives,
         n_areas=n_areas,
+        children=np.flatnonzero(present[:nc]),
     )
     return pop, groups

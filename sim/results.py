@@ -123,6 +123,7 @@ def write_run(
             "seed": model.seed,
             "scenario": str(cfg.scenario.name),
             "days": model.day,
+            "burn_in_days": model.burn_in,
             "backend": model.backend,
             "threads": model.threads,
             "agents": model.pop.n,

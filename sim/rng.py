@@ -64,6 +64,11 @@ class Decision(IntEnum):
     LIST_PICK = 37  # the friend picked from a child's visible connection list
     ADHERENCE = 38  # a child keeps private defaults (keyed without the day)
     COVERAGE = 39  # a child is covered by education or guardianship (keyed without the day)
+    DESIST = 40  # an offender stops offending today
+    ARREST = 41  # a recorded offence leads to the offender's arrest
+    ACCOUNT_OPEN = 42  # a child opens an account on a platform on a birthday
+    KNOWN_MINOR = 43  # the platform knows a new child account is a minor's (age assurance)
+    MIRROR = 44  # a tie is mirrored on a platform both ends hold a new account on
 
 
 class Stream(IntEnum):
@@ -74,6 +79,9 @@ class Stream(IntEnum):
     OFFENDERS = 3
     ACCOUNTS = 4
     TIES = 5
+    BIRTHDAYS = 6  # children's birthdays (day of the year)
+    JOINERS = 7  # keyed by (seed, stream, day): traits and ties of new 8-year-olds
+    ARRIVALS = 8  # keyed by (seed, stream, day): new offenders
     DAILY_ORGANIC = 100  # keyed by (seed, stream, day)
     TIES_NETWORKX = 105  # the networkx reference builder
 

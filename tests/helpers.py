@@ -11,6 +11,7 @@ SMALL = [
     "population.n_adults=1200",
     "offenders.per_1000_children=40",
     "days=30",
+    "burn_in_days=0",
     "progress=off",
 ]
 
@@ -20,6 +21,7 @@ TINY = [
     "population.n_adults=600",
     "offenders.per_1000_children=40",
     "days=20",
+    "burn_in_days=0",
     "progress=off",
 ]
 

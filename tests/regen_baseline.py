@@ -36,6 +36,7 @@ CASES: dict[str, list[str]] = {
         "population.n_adults=800",
         "offenders.per_1000_children=60",
         "days=30",
+        "burn_in_days=20",
         "progress=off",
     ],
     "nspcc_package": [
@@ -43,8 +44,9 @@ CASES: dict[str, list[str]] = {
         "seed=20240602",
         "population.n_children=400",
         "population.n_adults=800",
-        "offenders.per_1000_children=60",
+        "offenders.per_1000_children=100",
         "days=30",
+        "burn_in_days=0",
         "progress=off",
         "interventions.cross_platform_sharing.delay_days=1",
     ],

@@ -33,6 +33,7 @@ SCENARIOS = ("baseline_2019", "nspcc_package", "education")
 SEEDS = (1, 2, 3, 4)
 WORLD = [
     "population.n_children=600",
+    "burn_in_days=0",
     "population.n_adults=1200",
     "offenders.per_1000_children=40",
     "days=60",

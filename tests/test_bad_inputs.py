@@ -38,6 +38,7 @@ PROJECT = Path(__file__).resolve().parent.parent
 #: Every case runs on this world, so the rare override that is accepted still finishes quickly.
 BASE = [
     "population.n_children=60",
+    "burn_in_days=0",
     "population.n_adults=120",
     "days=3",
     "progress=off",

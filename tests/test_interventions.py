@@ -459,8 +459,16 @@ STRONG = {
     "private_by_default": ((), ()),
     "duty_of_care": (("review_capacity_multiplier=10",), ()),
     "education": (("coverage_by_age_band=[1,1,1,1]", "block_multiplier=3"), ()),
-    # bans come back after 2 days instead of 14, so that returns happen within the window
-    "ban_evasion_prevention": (("block_probability=1",), ("grooming.return_delay_days=2",)),
+    # banned offenders always come back, after 2 days instead of 14, and platforms review more,
+    # so that returns happen within the window
+    "ban_evasion_prevention": (
+        ("block_probability=1",),
+        (
+            "grooming.return_delay_days=2",
+            "offenders.return_after_ban=1",
+            *(f"platforms.{p}.review_capacity_per_100k=50" for p in PLATFORMS),
+        ),
+    ),
     "parental_guardianship": (("coverage=1", "cue_multiplier=20"), ()),
 }
 PAIRED_START = 15

@@ -91,7 +91,7 @@ def test_breakdowns_partition_the_children_of_each_stage(run):
         for s in STAGES:
             total = sum(group[s] for group in summary[br].values())
             assert total == summary[f"children_{s}"], (br, s)
-    assert sum(summary["population_by_age_band"].values()) == summary["children"]
+    assert sum(summary["population_by_age_band"].values()) == summary["children_in_window"]
     # the world actually exercised the breakdowns
     assert summary["children_sexual_communication"] > 0
 

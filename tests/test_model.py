@@ -43,19 +43,22 @@ def test_agent_sets_by_role(stepped):
     m, _ = stepped
     pop = m.pop
     assert m.mesa_agents_created
-    assert len(m.agents_by_type[Child]) == pop.n_children == 300
-    assert len(m.agents_by_type[Offender]) == pop.n_offenders == round(600 * 0.02)
-    assert len(m.agents_by_type[Contact]) == pop.n_adults - pop.n_offenders
-    assert len(m.agents) == pop.n
+    # one agent per person in the world (slots of children and offenders still to come have none)
+    children = pop.children_present()
+    offenders = pop.offender_ids[pop.present[pop.offender_ids]]
+    assert len(m.agents_by_type[Child]) == children.size == 300
+    assert len(m.agents_by_type[Offender]) == offenders.size == round(300 * 40 / 1000)
+    assert len(m.agents_by_type[Contact]) == 600  # population.n_adults: benign adults
+    assert len(m.agents) == int(pop.present.sum())
     # each agent is the view of its own node, with the right role
-    assert sorted(a.node for a in m.agents_by_type[Child]) == list(range(pop.n_children))
-    assert sorted(a.node for a in m.agents_by_type[Offender]) == pop.offender_ids.tolist()
+    assert sorted(a.node for a in m.agents_by_type[Child]) == children.tolist()
+    assert sorted(a.node for a in m.agents_by_type[Offender]) == offenders.tolist()
 
 
 def test_agentset_select_and_groupby_read_the_arrays(stepped):
     m, _ = stepped
     pop = m.pop
-    ages = pop.age[: pop.n_children].astype(int)
+    ages = pop.age[pop.children_present()].astype(int)
     young = m.agents_by_type[Child].select(lambda a: a.age <= 11)
     assert len(young) == int((ages <= 11).sum()) > 0
     assert all(8 <= a.age <= 11 for a in young)
@@ -63,8 +66,9 @@ def test_agentset_select_and_groupby_read_the_arrays(stepped):
     assert by_age == {int(a): int(k) for a, k in zip(*np.unique(ages, return_counts=True))}
     assert set(by_age) <= set(range(8, 18))
     strat = m.agents_by_type[Offender].groupby("strategy").count()
-    assert sum(strat.values()) == pop.n_offenders
-    assert strat.get("targeted", 0) == int((pop.strategy == 1).sum())
+    here = pop.present[pop.offender_ids]
+    assert sum(strat.values()) == int(here.sum())
+    assert strat.get("targeted", 0) == int((pop.strategy[here] == 1).sum())
     assert all(a.age >= 18 for a in m.agents_by_type[Offender])
 
 

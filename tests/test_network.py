@@ -37,25 +37,32 @@ def test_every_tie_has_a_channel(run):
     assert u.size > 0
     assert ((chan >= 0) & (chan < len(CHANNELS))).all()
     assert ((day >= 0) & (day <= run.day)).all()
-    # initial ties (day 0) come from social structure; later ones from online channels
+    # initial ties (day 0) come from social structure; later ones from online channels, or are the
+    # structural ties of a child who joined that day (or the adult ties of an arriving offender)
     offline = np.isin(chan, [CHANNELS.index(c) for c in OFFLINE])
-    assert (offline == (day == 0)).all()
+    assert offline[day == 0].all()
+    late = np.flatnonzero(offline & (day > 0))
+    pop = run.pop
+    joined = (pop.joined_day[u[late]] == day[late]) | (pop.joined_day[v[late]] == day[late])
+    arrived = (pop.role[u[late]] == Role.OFFENDER) | (pop.role[v[late]] == Role.OFFENDER)
+    assert (joined | arrived).all()
     assert (~offline).any()  # the run did add online ties
 
 
 def test_networkx_view_has_node_and_edge_attributes(run):
     G = run.graph
     pop = run.pop
-    assert G.number_of_nodes() == pop.n
+    assert G.number_of_nodes() == int(pop.present.sum())  # the people in the world today
     roles = {"child": 0, "contact": 0, "offender": 0}
     for i, d in G.nodes(data=True):
         roles[d["role"]] += 1
         assert isinstance(d["age"], int)
         assert (8 <= d["age"] <= 17) == (d["role"] == "child"), (i, d)
+    here = pop.present
     assert roles == {
-        "child": pop.n_children,
-        "contact": pop.n_adults - pop.n_offenders,
-        "offender": pop.n_offenders,
+        "child": int(here[: pop.n_children].sum()),
+        "contact": int(run.cfg.population.n_adults),
+        "offender": int(here[pop.offender_ids].sum()),
     }
     names = set(run.platform_names)
     n_online = 0
@@ -67,9 +74,10 @@ def test_networkx_view_has_node_and_edge_attributes(run):
         if d["channel"] not in OFFLINE:
             assert d["platforms"], (a, b, d)  # an online tie without platform would be dormant
     assert n_online > 0
-    # every tie is in the view except dormant ones (ended online ties)
+    # every tie is in the view except dormant ones (ended online ties) and ties of people gone
     u, v, m, day, chan, rel = run.ties.edges()
     dormant = (m == 0) & ~np.isin(chan, [CHANNELS.index(c) for c in OFFLINE])
+    dormant |= ~(here[u] & here[v])
     assert G.number_of_edges() == run.ties.n_ties - int(dormant.sum())
     for a, b, mm in zip(u[:200].tolist(), v[:200].tolist(), m[:200].tolist()):
         if G.has_edge(a, b):
@@ -82,14 +90,21 @@ def test_node_id_layout(built):
     nc = pop.n_children
     assert (pop.role[:nc] == Role.CHILD).all()
     assert (pop.role[nc:] != Role.CHILD).all()
-    # offenders are the last ids
+    # offenders are the last ids (slots of offenders to arrive later included)
     n_off = pop.n_offenders
-    assert n_off == round(pop.n_adults * 0.02) > 0
+    assert pop.n_offenders_initial == round(600 * 40 / 1000) > 0  # offenders.per_1000_children
+    assert int(pop.present[pop.offender_ids].sum()) == pop.n_offenders_initial
     assert pop.offender_ids.tolist() == list(range(pop.n - n_off, pop.n))
     assert (pop.role[pop.n - n_off :] == Role.OFFENDER).all()
     assert (pop.role[nc : pop.n - n_off] == Role.CONTACT).all()
-    assert ((pop.age[:nc] >= 8) & (pop.age[:nc] <= 17)).all()
-    assert (pop.age[nc:] >= 18).all()
+    assert pop.n - n_off - nc == 1200  # population.n_adults benign adults
+    # each school's children, then its slots for later 8-year-olds (empty on day 1)
+    kids = pop.children_present()
+    assert kids.size == 600 and nc == 1200
+    assert ((pop.age[kids] >= 8) & (pop.age[kids] <= 17)).all()
+    assert np.all(np.diff(pop.school[:nc]) >= 0)
+    adults = np.flatnonzero(pop.present[nc:]) + nc
+    assert (pop.age[adults] >= 18).all()
 
 
 def test_every_child_has_a_household_tie_to_a_parent(built):
@@ -99,7 +114,7 @@ def test_every_child_has_a_household_tie_to_a_parent(built):
     to_parent = (u < nc) & (chan == Channel.HOUSEHOLD) & (pop.contact_kind[v] == ContactKind.PARENT)
     has_parent = np.zeros(nc, bool)
     has_parent[u[to_parent]] = True
-    assert has_parent.all()  # 1200 adults: enough for every household to have a parent
+    assert has_parent[pop.children_present()].all()  # 1200 adults: a parent for every household
     # the parent is of the child's own household
     assert (pop.household[u[to_parent]] == pop.household[v[to_parent]]).all()
     # and no offender is anyone's parent or relative at the start
@@ -184,19 +199,21 @@ def test_array_builder_matches_networkx_reference_statistics():
         )
         ts, pop = m.ties, m.pop
         nc = pop.n_children
+        kids = pop.children_present()
+        adults = np.flatnonzero(pop.present[nc:]) + nc
         u, v, _, _, ch, _ = ts.edges()
         cc = (u < nc) & (v < nc)
         parent_tie = np.zeros(nc, bool)
         hh_tie = (ch == Channel.HOUSEHOLD) & (u < nc) & (pop.contact_kind[v] == 0)
         parent_tie[u[hh_tie]] = True
         stats[builder] = {
-            "child_degree": ts.deg[:nc].mean(),
-            "adult_degree": ts.deg[nc:].mean(),
+            "child_degree": ts.deg[kids].mean(),
+            "adult_degree": ts.deg[adults].mean(),
             "same_class": (pop.class_id[u[cc]] == pop.class_id[v[cc]]).mean(),
             "by_channel": np.bincount(ch, minlength=Channel.ADULT_NETWORK + 1)[
                 [Channel.HOUSEHOLD, Channel.SCHOOL, Channel.CLUB, Channel.ADULT_NETWORK]
             ],
-            "children_with_parent": parent_tie.mean(),
+            "children_with_parent": parent_tie[kids].mean(),
             "child_age_gap": np.abs(pop.age[u[cc]] - pop.age[v[cc]]).mean(),
         }
     a, x = stats["arrays"], stats["networkx"]

@@ -469,6 +469,7 @@ def test_compare_scenarios_end_to_end(tmp_path):
     sweep = tmp_path / "sweep"
     proc = sweep_cli(
         "population.n_children=300",
+        "burn_in_days=0",
         "population.n_adults=600",
         "offenders.per_1000_children=40",
         "days=20",
@@ -529,7 +530,13 @@ def my_scenario():
 def test_compare_your_own_scenario_with_the_baseline(my_scenario, tmp_path):
     """The command experiments/README.md documents for a scenario of your own."""
     sweep = tmp_path / "mine"
-    tiny_world = ("population.n_children=60", "population.n_adults=120", "days=5", "seed=1,2")
+    tiny_world = (
+        "population.n_children=60",
+        "burn_in_days=0",
+        "population.n_adults=120",
+        "days=5",
+        "seed=1,2",
+    )
     proc = sweep_cli(*tiny_world, f"scenario=baseline_2019,{my_scenario}", f"hydra.sweep.dir={sweep}")
     assert proc.returncode == 0, proc.stderr[-3000:]
     jobs = sorted(p.name for p in sweep.iterdir() if p.is_dir() and p.name != "figures")

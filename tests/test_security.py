@@ -28,6 +28,7 @@ SIM = PROJECT / "sim"
 SOURCES = sorted(SIM.rglob("*.py"))
 TINY = [
     "population.n_children=60",
+    "burn_in_days=0",
     "population.n_adults=120",
     "days=2",
     "progress=off",
@@ -257,6 +258,7 @@ def test_target_keys_that_reach_a_config_are_ignored(tmp_path):
         cfg = load_config(
             [
                 "population.n_children=60",
+                "burn_in_days=0",
                 "population.n_adults=120",
                 "days=2",
                 "progress=off",

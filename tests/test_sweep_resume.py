@@ -40,6 +40,7 @@ SWEEP = [
     "-m",
     "seed=1,2,3,4",
     "population.n_children=300",
+    "burn_in_days=0",
     "population.n_adults=600",
     "days=60",
     "hydra/launcher=basic",
@@ -193,7 +194,14 @@ def test_resumed_job_equals_an_uninterrupted_run(killed_and_resumed):
 
     sweep = killed_and_resumed["sweep"]
     m = run_model(
-        ["seed=2", "population.n_children=300", "population.n_adults=600", "days=60", "progress=off"]
+        [
+            "seed=2",
+            "population.n_children=300",
+            "burn_in_days=0",
+            "population.n_adults=600",
+            "days=60",
+            "progress=off",
+        ]
     )
     assert (sweep / JOBS[1] / "summary.json").read_text() == summary_json(m)
     assert (sweep / JOBS[1] / "timeseries.csv").read_text() == timeseries_csv(m)
@@ -246,6 +254,7 @@ def test_sigterm_after_the_jobs_exits_cleanly(tmp_path):
         "seed=1",
         "report=true",
         "population.n_children=150",
+        "burn_in_days=0",
         "population.n_adults=300",
         "days=5",
         "progress=off",
