@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run single test setup bench lint clean
+.PHONY: run single test setup bench lint clean app
 
 setup: $(STAMP)
 
@@ -24,6 +24,12 @@ run: $(STAMP)
 # One simulation of the default world (10,000 children, one year) into results/runs/.
 single: $(STAMP)
 	$(PY) -m sim
+
+# The interactive page (Mesa SolaraViz) on http://localhost:$(APP_PORT): a small world to watch,
+# interventions side by side (docs/app.md). The dev install above includes the app extra.
+APP_PORT ?= 8765
+app: $(STAMP)
+	MPLBACKEND=Agg $(PY) -m solara run sim.app --host localhost --port $(APP_PORT) --production --no-open
 
 test: $(STAMP)
 	$(PY) -m pytest -q
