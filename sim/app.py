@@ -360,6 +360,19 @@ def furthest_stage(model: GroomingModel) -> np.ndarray:
     return np.where(reached.any(axis=1), last, 0).astype(np.int8)
 
 
+def notable_child(app: AppModel) -> int | None:
+    """The child to show first: side by side, the one whose furthest stage the interventions
+    lowered most (then the furthest in the baseline); alone, the furthest-groomed. None if no
+    child has been contacted."""
+    first = furthest_stage(app.panels[0][1]).astype(np.int64)
+    if first.max() == 0:
+        return None
+    if app.baseline is None:
+        return int(np.argmax(first))
+    drop = first - furthest_stage(app.scenario)
+    return int(np.lexsort((-first, -drop))[0])
+
+
 def child_colours(model: GroomingModel) -> list[str]:
     """Colour of each child by its furthest stage (:data:`STAGE_COLOURS`)."""
     return [STAGE_COLOURS[s] for s in furthest_stage(model).tolist()]
@@ -818,7 +831,7 @@ class SeriesPlot:
         self.fig = Figure(figsize=size, dpi=100, facecolor="white")
         self.canvas = FigureCanvasAgg(self.fig)
         self.fig.subplots_adjust(
-            left=0.1 if len(titles) == 1 else 0.07, right=0.99, top=0.9, bottom=0.14, wspace=0.06
+            left=0.13 if len(titles) == 1 else 0.09, right=0.99, top=0.9, bottom=0.14, wspace=0.06
         )
         axes = self.fig.subplots(1, len(titles), sharey=True, squeeze=False)[0]
         self.axes = list(axes)
@@ -844,7 +857,7 @@ class SeriesPlot:
         for ax, title in zip(axes, titles):
             ax.set_xlim(0, max(int(days), 1))
             ax.set_xlabel("day")
-            ax.set_title(title + ("  (dashed: baseline)" if n_panels > 1 else ""), fontsize=10)
+            ax.set_title(title, fontsize=10)
             ax.legend(fontsize=7, loc="upper left", frameon=False)
         axes[0].set_ylabel(ylabel)
 
@@ -879,7 +892,7 @@ def stage_plot(panels: list[tuple[str, GroomingModel]]) -> SeriesPlot:
         [list(STAGE_COLOURS[1:])],
         len(panels),
         m.days,
-        (6.0, 3.6),
+        (4.8, 3.4),
         "children (cumulative)",
     )
 
@@ -895,7 +908,7 @@ def contact_plot(panels: list[tuple[str, GroomingModel]]) -> SeriesPlot:
         [list(_CONTACT_COLOURS[: len(chans)]), list(_CONTACT_COLOURS[: len(plats)])],
         len(panels),
         m.days,
-        (8.0, 3.6),
+        (6.4, 3.4),
         "contacts (cumulative)",
     )
 
@@ -994,7 +1007,8 @@ if solara is not None:
         template = traitlets.Unicode(
             """
 <template>
-  <img :src="src" :alt="alt" :data-day="day" class="gs-network" style="max-width: 100%; cursor: crosshair;"
+  <img :src="src" :alt="alt" :data-day="day" class="gs-network"
+       style="width: 100%; max-width: 820px; cursor: crosshair;"
        @click="clicked = {x: $event.offsetX, y: $event.offsetY,
                           w: $event.target.clientWidth, h: $event.target.clientHeight, t: Date.now()}" />
 </template>
@@ -1097,18 +1111,18 @@ if solara is not None:
                 style={"max-width": "120px"},
             )
 
-            def furthest():
-                stage = furthest_stage(panels[0][1])  # side by side: the baseline's, to see what changed
-                set_selected(int(np.argmax(stage)) if stage.max() > 0 else None)
+            def pick_child():
+                set_selected(notable_child(app))
 
-            solara.Button("Furthest-groomed child", on_click=furthest, outlined=True)
+            solara.Button(
+                "Child most changed" if app.compare else "Furthest-groomed child",
+                on_click=pick_child,
+                outlined=True,
+            )
         with solara.Row(style={"align-items": "flex-start"}):
             for title, m in panels:
                 NetworkPanel(app, title, m, m.day, platform, show_initial, selected, set_selected)
         solara.Image(legend_png(), classes=["gs-legend"])
-        with solara.Row(style={"flex-wrap": "wrap"}):
-            solara.Image(app.plot_png("stages"), classes=["gs-stages"])
-            solara.Image(app.plot_png("contacts"), classes=["gs-contacts"])
         if selected is not None:
             with solara.Row(style={"align-items": "flex-start"}, classes=["gs-child"]):
                 for title, m in panels:
@@ -1116,6 +1130,14 @@ if solara is not None:
                         if len(panels) > 1:
                             _html(f"<i>{title}</i>")
                         _html(relationships_html(m, selected), classes="gs-child-table")
+        if len(panels) > 1:
+            _html("In the plots, <b>dashed lines: 2019 baseline</b>; solid lines: your interventions.")
+        with solara.Row(style={"align-items": "flex-start"}):
+            # the plots share the width in the ratio of their figure widths (4.8 : 6.4 inches)
+            with solara.Column(style={"flex": "48 1 0", "min-width": "0"}):
+                solara.Image(app.plot_png("stages"), width="100%", classes=["gs-stages"])
+            with solara.Column(style={"flex": "64 1 0", "min-width": "0"}):
+                solara.Image(app.plot_png("contacts"), width="100%", classes=["gs-contacts"])
 
     @solara.component
     def Page():

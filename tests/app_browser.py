@@ -196,7 +196,7 @@ def step_days(page, days: int, timeout_ms: int = 60_000) -> None:
 
 
 def reset(page, timeout_ms: int = 60_000) -> None:
-    """Press Reset and wait for day 0 of the new world."""
+    """Press Reset and wait for day 0 of the new world (call it after at least one Step)."""
     click_button(page, "Reset")
     page.wait_for_function(
         "() => Number(document.querySelector('img.gs-network').dataset.day) === 0", timeout=timeout_ms
@@ -207,7 +207,7 @@ def screenshots(out_dir: Path) -> list[Path]:
     """The two screenshots of docs/app.md: single mode and side by side, 60 days in."""
     out_dir.mkdir(parents=True, exist_ok=True)
     shots = []
-    with serve_app() as url, browser() as page:
+    with serve_app() as url, browser(height=2250) as page:
         page.goto(url)
         wait_for_page(page)
         step_days(page, 60)
@@ -223,8 +223,11 @@ def screenshots(out_dir: Path) -> list[Path]:
         reset(page)
         page.wait_for_function("() => document.querySelectorAll('img.gs-network').length === 2")
         step_days(page, 60)
-        page.get_by_role("button", name="Furthest-groomed child").click()
-        page.wait_for_selector(".gs-child", timeout=30_000)
+        shown = page.inner_text(".gs-child")
+        page.get_by_role("button", name="Child most changed").click()
+        page.wait_for_function(
+            "t => document.querySelector('.gs-child').innerText !== t", arg=shown, timeout=30_000
+        )
         path = out_dir / "app_side_by_side.png"
         page.screenshot(path=str(path), full_page=True)
         shots.append(path)

@@ -294,6 +294,8 @@ def test_page_in_headless_chromium_toggle_step_and_click():
         B.wait_for_page(page)
         before = B.images(page)
         assert len(before["network"]) == 1
+        B.step_days(page, 1)  # so that Reset below is seen going back to day 0
+        assert B.images(page)["network"] != before["network"]
         B.check(page, "Side by side: 2019 baseline | your interventions")
         B.check(page, toggle)
         B.reset(page)
@@ -330,3 +332,19 @@ def test_page_in_headless_chromium_toggle_step_and_click():
         text = page.inner_text(".gs-child")
         assert f"Child {child}" in text
         assert "offender" in text and "how contacted" in text  # its relationships are listed
+
+
+def test_the_child_shown_first_is_the_one_the_interventions_changed_most():
+    app = A.AppModel(compare=True, interventions__no_suggestions_for_minors__enabled=True, **SMALL)
+    assert A.notable_child(app) is None  # day 0: nobody contacted yet
+    for _ in range(30):
+        app.step()
+    base, scen = A.furthest_stage(app.baseline), A.furthest_stage(app.scenario)
+    c = A.notable_child(app)
+    drop = base.astype(int) - scen
+    assert drop[c] == drop.max() > 0
+    assert base[c] == base[drop == drop.max()].max()
+    alone = A.AppModel(**SMALL)
+    for _ in range(30):
+        alone.step()
+    assert A.furthest_stage(alone.scenario)[A.notable_child(alone)] == A.furthest_stage(alone.scenario).max()
