@@ -860,9 +860,15 @@ class SeriesPlot:
             ax.set_title(title, fontsize=10)
             ax.legend(fontsize=7, loc="upper left", frameon=False)
         axes[0].set_ylabel(ylabel)
+        self._ylim = None
+        self._background = None
 
     def png(self, data) -> bytes:
-        """``data[panel][axes] = (days, counts [days, series])``; returns the figure as PNG."""
+        """``data[panel][axes] = (days, counts [days, series])``; returns the figure as PNG.
+
+        The axes, ticks and legends are drawn once per y range (blitting): a frame redraws only
+        the lines, unless the counts outgrow the y axis, which then steps to the next round number.
+        """
         from PIL import Image
 
         top = 0
@@ -872,12 +878,34 @@ class SeriesPlot:
                     line.set_data(days, counts[:, j] if counts.size else [])
                 if counts.size:
                     top = max(top, int(counts.max()))
-        self.axes[0].set_ylim(0, max(5, top * 1.08))
-        self.canvas.draw()
+        ylim = _round_up(top * 1.08)
+        lines = [line for per_axes in self.lines for per_series in per_axes for line in per_series]
+        if ylim != self._ylim:
+            self.axes[0].set_ylim(0, ylim)
+            for line in lines:
+                line.set_visible(False)
+            self.canvas.draw()
+            self._background = self.canvas.copy_from_bbox(self.fig.bbox)
+            self._ylim = ylim
+            for line in lines:
+                line.set_visible(True)
+        self.canvas.restore_region(self._background)
+        for line in lines:
+            line.axes.draw_artist(line)
         buf = np.asarray(self.canvas.buffer_rgba())
         out = io.BytesIO()
         Image.fromarray(buf[..., :3].copy()).save(out, format="png", compress_level=1)
         return out.getvalue()
+
+
+def _round_up(x: float) -> int:
+    """The smallest round number (1, 1.5, 2, 3, 4, 5, 6, 8 times a power of ten; at least 5) >= x."""
+    import math
+
+    if x <= 5:
+        return 5
+    power = 10 ** math.floor(math.log10(x))
+    return int(next(m * power for m in (1, 1.5, 2, 3, 4, 5, 6, 8, 10) if m * power >= x))
 
 
 _CONTACT_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#17becf", "#7f7f7f")

@@ -207,7 +207,7 @@ def screenshots(out_dir: Path) -> list[Path]:
     """The two screenshots of docs/app.md: single mode and side by side, 60 days in."""
     out_dir.mkdir(parents=True, exist_ok=True)
     shots = []
-    with serve_app() as url, browser(height=2250) as page:
+    with serve_app() as url, browser(height=1800) as page:
         page.goto(url)
         wait_for_page(page)
         step_days(page, 60)

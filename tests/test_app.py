@@ -348,3 +348,12 @@ def test_the_child_shown_first_is_the_one_the_interventions_changed_most():
     for _ in range(30):
         alone.step()
     assert A.furthest_stage(alone.scenario)[A.notable_child(alone)] == A.furthest_stage(alone.scenario).max()
+
+
+def test_plots_updated_day_by_day_match_plots_drawn_at_once():
+    app = A.AppModel(**SMALL)
+    for _ in range(25):
+        app.step()
+        live = app.plot_png("contacts"), app.plot_png("stages")
+    assert live[0] == A.plot_contacts(app.panels) and live[1] == A.plot_stages(app.panels)
+    assert [A._round_up(x) for x in (0, 6, 11, 101, 1001)] == [5, 6, 15, 150, 1500]
