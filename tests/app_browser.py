@@ -155,11 +155,26 @@ def network_src(page) -> list[str]:
 def images(page) -> dict:
     """The data of what the page shows: network pictures (list), stage plot, contact plot."""
     src = "el => (el.tagName === 'IMG' ? el : el.querySelector('img')).getAttribute('src')"
+    for sel in ("img.gs-network", ".gs-stages", ".gs-contacts"):
+        page.wait_for_selector(sel, timeout=30_000)
     return {
         "network": network_src(page),
         "stages": page.eval_on_selector(".gs-stages", src),
         "contacts": page.eval_on_selector(".gs-contacts", src),
     }
+
+
+def settled(page, timeout_s: float = 30.0) -> dict:
+    """:func:`images` once the page has stopped changing (two reads 0.4 s apart agree): a step
+    re-renders the pictures and plots one after the other."""
+    deadline = time.monotonic() + timeout_s
+    last = images(page)
+    while True:
+        page.wait_for_timeout(400)
+        now = images(page)
+        if now == last or time.monotonic() > deadline:
+            return now
+        last = now
 
 
 def day_shown(page) -> int:

@@ -292,20 +292,20 @@ def test_page_in_headless_chromium_toggle_step_and_click():
     with B.serve_app() as url, B.browser() as page:
         page.goto(url)
         B.wait_for_page(page)
-        before = B.images(page)
+        before = B.settled(page)
         assert len(before["network"]) == 1
         B.step_days(page, 1)  # so that Reset below is seen going back to day 0
-        assert B.images(page)["network"] != before["network"]
+        assert B.settled(page)["network"] != before["network"]
         B.check(page, "Side by side: 2019 baseline | your interventions")
         B.check(page, toggle)
         B.reset(page)
         page.wait_for_function("() => document.querySelectorAll('img.gs-network').length === 2")
         assert f"with {toggle} (mode disabled)" in page.inner_text("body")
-        day0 = B.images(page)
+        day0 = B.settled(page)
         # the same world and seed: both pictures are identical on day 0
         assert day0["network"][0] == day0["network"][1]
         B.step_days(page, days)
-        after = B.images(page)
+        after = B.settled(page)
         assert B.day_shown(page) == days
         assert after["network"][1] != day0["network"][1]
         assert after["stages"] != day0["stages"] and after["contacts"] != day0["contacts"]
