@@ -198,8 +198,9 @@ def click_button(page, label: str) -> None:
     page.get_by_role("button", name=label, exact=True).first.click()
 
 
-def step_days(page, days: int, timeout_ms: int = 60_000) -> None:
-    """Press Step ``days`` times, each time waiting for the picture of the next day."""
+def step_days(page, days: int, timeout_ms: int = 240_000) -> None:
+    """Press Step ``days`` times, each time waiting for the picture of the next day (the first
+    step on a fresh install compiles the Numba kernels: hence the long timeout)."""
     for _ in range(days):
         before = day_shown(page)
         click_button(page, "Step")
