@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run single test test-fast setup bench lint format clean
+.PHONY: run single test test-fast setup bench lint format clean app
 
 setup: $(STAMP)
 
@@ -25,7 +25,12 @@ run: $(STAMP)
 single: $(STAMP)
 	$(PY) -m sim
 
-# Every test (a few minutes); CI runs this.
+# The interactive page (Mesa SolaraViz) on http://localhost:$(APP_PORT): a small world to watch,
+# interventions side by side (docs/app.md). The dev install above includes the app extra.
+APP_PORT ?= 8765
+app: $(STAMP)
+	MPLBACKEND=Agg $(PY) -m solara run sim.app --host localhost --port $(APP_PORT) --production --no-open
+
 test: $(STAMP)
 	$(PY) -m pytest -q
 

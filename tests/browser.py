@@ -66,9 +66,10 @@ def skip_reason() -> str | None:
 
 
 @contextmanager
-def chromium_page(width: int = 1280, height: int = 900) -> Iterator:
+def chromium_page(width: int = 1280, height: int = 900, offline: bool = True) -> Iterator:
     """A playwright ``Page`` in a fresh headless Chromium profile (a new --user-data-dir, removed
-    afterwards); skips the calling test with the reason if no browser can run."""
+    afterwards); skips the calling test with the reason if no browser can run. ``offline``: no
+    network at all (self-contained pages); False for a page served on localhost."""
     reason = skip_reason()
     if reason:
         pytest.skip(reason)
@@ -81,7 +82,7 @@ def chromium_page(width: int = 1280, height: int = 900) -> Iterator:
             headless=True,
             args=list(CHROMIUM_FLAGS),
             viewport={"width": width, "height": height},
-            offline=True,  # the pages under test are self-contained
+            offline=offline,
         )
         try:
             page = context.pages[0] if context.pages else context.new_page()
