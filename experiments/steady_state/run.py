@@ -115,6 +115,12 @@ def main(argv: list[str] | None = None) -> int:
             for i in range(len(r[SERIES[0]])):
                 w.writerow([seed, i + 1, *(int(r[s][i]) for s in SERIES)])
     starts = [0, 6, 12, 18, 24, 30, 36] if a.explore else [0]
+    if a.explore:
+        offset = 0
+    else:
+        from sim.config import load_config
+
+        offset = int(load_config([]).burn_in_days)
     rows = []
     for s in SERIES:
         for m0 in starts:
@@ -144,10 +150,8 @@ def main(argv: list[str] | None = None) -> int:
         title = f"Baseline from day 1, no burn-in: {a.children:,} children, {a.seeds} seeds"
         figure(runs, a.out / "monthly_contacts_from_day_1.png", title, None)
     else:
-        from sim.config import load_config
-
-        b = int(load_config([]).burn_in_days)
-        title = f"Baseline, 2-year window after a {b}-day burn-in: {a.children:,} children, {a.seeds} seeds"
+        title = f"Baseline, 2-year window after a {offset}-day burn-in"
+        title += f": {a.children:,} children, {a.seeds} seeds"
         figure(runs, a.out / "monthly_contacts.png", title, None)
     print(f"wrote {a.out}")
     return 0 if a.explore or all(r[5] for r in rows) else 1
