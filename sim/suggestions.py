@@ -5,11 +5,15 @@ user the candidates are the friends-of-friends on that platform (plus, with a co
 people the user is tied to elsewhere), scored by the platform's rule (link prediction: common
 neighbours, Jaccard, Adamic-Adar, preferential attachment; Liben-Nowell & Kleinberg 2007) times
 school and age homophily; the top k are shown and each becomes a request with a keyed draw.
+The friends-of-friends are either sampled (``suggestions.candidates: sampled``, the default: a
+fixed budget of keyed two-hop walks per user, :func:`walk_candidates`, the scores estimated from
+them; docs/ODD.md 7.2.1) or all enumerated (``exact``, :func:`fof_candidates`, the reference).
 Pairs of an offender and a child become contact attempts in both directions (an offender acts on
 a child suggested to it; a child sends a request to an offender suggested to it); benign pairs
 become benign ties (inserted with the organic ones, :mod:`sim.organic`).
 
-Settings: ``platforms.<name>.*`` (:class:`SuggestionSettings`) and
+Settings: ``platforms.<name>.*`` (:class:`SuggestionSettings`), ``suggestions.*``
+(:class:`CandidateSettings`) and
 ``grooming.offender_follows_suggested_child`` (:class:`SuggestionResponses`). Safeguards for
 known minors come from the ``no_suggestions_for_minors`` intervention through the model's
 switches.
@@ -492,7 +496,9 @@ def suggest(
     """Friend suggestions on platform ``p`` for one day ("people you may know").
 
     ``params.n_served`` users are drawn (keyed by day and index) from the account holders
-    ``users``; for each, candidates are the friends-of-friends on ``p`` plus, with
+    ``users``; for each, candidates are the friends-of-friends on ``p`` (all of them, or with
+    ``params.sampled`` those reached by ``params.walks`` keyed two-hop walks,
+    :func:`walk_candidates`, their statistics estimated) plus, with
     ``params.contact_book`` > 0, people the user is tied to elsewhere (another platform or offline)
     who hold an account on ``p``. Each candidate gets the rule's score, times school and age
     homophily factors, plus the contact-book bonus; the top ``params.k`` are shown (ties broken by
