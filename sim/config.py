@@ -18,6 +18,7 @@ Which module owns which keys (``docs/architecture.md`` has the full table):
                                (``interaction_*``), :mod:`sim.organic`
 ``platforms.<name>.*``         :mod:`sim.platforms` (accounts, features), :mod:`sim.suggestions`,
                                :mod:`sim.moderation` (``review_*``)
+``suggestions.*``              :mod:`sim.suggestions` (how candidates are found)
 ``grooming.*``                 :mod:`sim.outreach` (contact and response), :mod:`sim.grooming`
                                (stages), :mod:`sim.suggestions`, :mod:`sim.moderation` (bans)
 ``interventions.<name>.*``     :mod:`sim.interventions`
@@ -50,7 +51,7 @@ from sim.organic import OrganicSettings
 from sim.outreach import ContactSettings
 from sim.platforms import AccountSettings, FeatureSettings
 from sim.population import PopulationSettings
-from sim.suggestions import SuggestionResponses, SuggestionSettings
+from sim.suggestions import CandidateSettings, SuggestionResponses, SuggestionSettings
 
 #: Keys that moved, with what to write instead (the override check names them).
 MOVED_KEYS = {
@@ -106,6 +107,12 @@ class PlatformConfig(ReviewSettings, FeatureSettings, SuggestionSettings, Accoun
 
 
 @dataclass
+class SuggestionsConfig(CandidateSettings):
+    """``suggestions.*``: how suggestion candidates are found on every platform
+    (:mod:`sim.suggestions`)."""
+
+
+@dataclass
 class GroomingConfig(BanSettings, ProgressionSettings, SuggestionResponses, ContactSettings):
     """``grooming.*``: outreach and the child's response (:mod:`sim.outreach`), how offenders use
     suggestions (:mod:`sim.suggestions`), the stages (:mod:`sim.grooming`), what follows a ban
@@ -143,6 +150,7 @@ class Config(RunSettings):
     offenders: OffendersConfig = field(default_factory=OffendersConfig)
     network: NetworkConfig = field(default_factory=NetworkConfig)
     platforms: dict[str, PlatformConfig] = MISSING
+    suggestions: SuggestionsConfig = field(default_factory=SuggestionsConfig)
     grooming: GroomingConfig = field(default_factory=GroomingConfig)
     scenario: ScenarioConfig = field(default_factory=ScenarioConfig)
     interventions: InterventionsConfig = field(default_factory=InterventionsConfig)

@@ -27,9 +27,11 @@ child. Children's demography does not depend on the scenario, so paired runs sha
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
 import numpy as np
+from omegaconf import OmegaConf
 
 from sim.categories import Channel, Exit
 from sim.network import CHAN_MASK, REL_BIT, join_child
@@ -86,9 +88,10 @@ def open_account(model: GroomingModel, t: int, c: int, p: int) -> None:
             K.set_tie_mask(ts.arrays, c, v, m | bit)
 
 
-def _join(model: GroomingModel, t: int, school: int) -> int:
-    """A new 8-year-old joins ``school`` today; returns its node id (-1: no slot left)."""
-    pop, pc = model.pop, model.cfg.population
+def _join(model: GroomingModel, t: int, school: int, pc: SimpleNamespace) -> int:
+    """A new 8-year-old joins ``school`` today; returns its node id (-1: no slot left).
+    ``pc``: the ``population`` section as plain Python (OmegaConf access is slow)."""
+    pop = model.pop
     c = int(pop.reserve_next[school])
     if c >= pop.reserve_end[school]:
         model.metrics.add("children_joining_dropped", 1)
@@ -168,10 +171,15 @@ def daily(model: GroomingModel, t: int) -> None:
                     iv.on_accounts_opened(model, t, c, p)
     m.add("accounts_opened_by_children", opened)
     joined = []
+    pc = (
+        SimpleNamespace(**OmegaConf.to_container(model.cfg.population, resolve=True))
+        if leavers.size
+        else None
+    )
     for c in leavers.tolist():
         school = int(pop.school[c])
         _leave(model, t, c)
-        j = _join(model, t, school)
+        j = _join(model, t, school, pc)
         if j >= 0:
             joined.append(j)
     m.add("children_left", int(leavers.size))

@@ -58,7 +58,7 @@ from sim.metrics import Metrics
 from sim.network import TieStore, build_initial_ties, build_initial_ties_networkx
 from sim.offenders import offender_nodes, offender_traits
 from sim.outreach import PlatformFeatures, Reachable
-from sim.platforms import Accounts, features_by_route, private_platform
+from sim.platforms import Accounts, Holders, features_by_route, private_platform
 from sim.population import ChildTraits, Population, build_population
 from sim.switches import Switches
 
@@ -168,7 +168,7 @@ class GroomingModel(mesa.Model):
         nc = pop.n_children
         self.plat_encrypted = np.array([pl.encrypted for pl in pls], bool)
         self.private_plat = private_platform(pls)
-        self.acct_users = [np.nonzero(pop.acct[:, p])[0].astype(np.int64) for p in range(self.n_platforms)]
+        self.acct_users = Holders([np.nonzero(pop.acct[:, p])[0] for p in range(self.n_platforms)])
         self.sugg_chunks = min(self.threads, contacts.N_CHUNKS) if self.backend == "numba" else 1
         self.interaction_p = contacts.interaction_probabilities(self.nw)
         w = np.array(

@@ -91,20 +91,61 @@ def draw_accounts(
     return acct, known_minor
 
 
+class Holders:
+    """The account holders of each platform as sorted node-id arrays: ``holders[p]``.
+
+    Accounts opened and closed during a day (:func:`add_holder`, :func:`remove_holder`) are
+    recorded and merged into the array the next time it is read, in one pass, instead of one
+    O(holders) insert or delete per account (which cost ~0.35 ms each at 10^6 agents). The array
+    read is the same as with immediate updates: the last change recorded for a node wins.
+    """
+
+    def __init__(self, arrays: list[np.ndarray]):
+        self._arrays = [np.asarray(a, np.int64) for a in arrays]
+        self._pending: list[dict[int, bool]] = [{} for _ in arrays]
+
+    def __len__(self) -> int:
+        return len(self._arrays)
+
+    def __iter__(self):
+        return (self[p] for p in range(len(self)))
+
+    def __getitem__(self, p: int) -> np.ndarray:
+        pend = self._pending[p]
+        if pend:
+            users = self._arrays[p]
+            add = np.array(sorted(n for n, on in pend.items() if on), np.int64)
+            drop = np.array(sorted(n for n, on in pend.items() if not on), np.int64)
+            if drop.size:  # one O(holders) pass for all of them (sorted, unique arrays)
+                i = np.searchsorted(users, drop)
+                ok = i < users.size
+                ok[ok] = users[i[ok]] == drop[ok]
+                users = np.delete(users, i[ok])
+            if add.size:
+                i = np.searchsorted(users, add)
+                new = (
+                    (i >= users.size) | (users[np.minimum(i, users.size - 1)] != add)
+                    if users.size
+                    else i >= 0
+                )
+                users = np.insert(users, i[new], add[new])
+            self._arrays[p] = users
+            pend.clear()
+        return self._arrays[p]
+
+    def change(self, p: int, node: int, holds: bool) -> None:
+        """Record that ``node`` opened (``holds``) or closed its account on platform ``p``."""
+        self._pending[p][int(node)] = holds
+
+
 def add_holder(model: GroomingModel, p: int, node: int) -> None:
     """Node ``node`` opened an account on platform ``p``: keep ``model.acct_users[p]`` (sorted)."""
-    users = model.acct_users[p]
-    i = int(np.searchsorted(users, node))
-    if i >= users.size or users[i] != node:
-        model.acct_users[p] = np.insert(users, i, node)
+    model.acct_users.change(p, node, True)
 
 
 def remove_holder(model: GroomingModel, p: int, node: int) -> None:
     """Node ``node``'s account on platform ``p`` closed."""
-    users = model.acct_users[p]
-    i = int(np.searchsorted(users, node))
-    if i < users.size and users[i] == node:
-        model.acct_users[p] = np.delete(users, i)
+    model.acct_users.change(p, node, False)
 
 
 def features_by_route(plats: list[SimpleNamespace]) -> np.ndarray:

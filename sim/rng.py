@@ -69,6 +69,7 @@ class Decision(IntEnum):
     ACCOUNT_OPEN = 42  # a child opens an account on a platform on a birthday
     KNOWN_MINOR = 43  # the platform knows a new child account is a minor's (age assurance)
     MIRROR = 44  # a tie is mirrored on a platform both ends hold a new account on
+    SUGGEST_WALK = 45  # a step of a two-hop walk that samples friend-suggestion candidates
 
 
 class Stream(IntEnum):

@@ -5,11 +5,15 @@ user the candidates are the friends-of-friends on that platform (plus, with a co
 people the user is tied to elsewhere), scored by the platform's rule (link prediction: common
 neighbours, Jaccard, Adamic-Adar, preferential attachment; Liben-Nowell & Kleinberg 2007) times
 school and age homophily; the top k are shown and each becomes a request with a keyed draw.
+The friends-of-friends are either sampled (``suggestions.candidates: sampled``, the default: a
+fixed budget of keyed two-hop walks per user, :func:`walk_candidates`, the scores estimated from
+them; docs/ODD.md 7.2.1) or all enumerated (``exact``, :func:`fof_candidates`, the reference).
 Pairs of an offender and a child become contact attempts in both directions (an offender acts on
 a child suggested to it; a child sends a request to an offender suggested to it); benign pairs
 become benign ties (inserted with the organic ones, :mod:`sim.organic`).
 
-Settings: ``platforms.<name>.*`` (:class:`SuggestionSettings`) and
+Settings: ``platforms.<name>.*`` (:class:`SuggestionSettings`), ``suggestions.*``
+(:class:`CandidateSettings`) and
 ``grooming.offender_follows_suggested_child`` (:class:`SuggestionResponses`). Safeguards for
 known minors come from the ``no_suggestions_for_minors`` intervention through the model's
 switches.
@@ -28,7 +32,7 @@ from sim.backend import kernel, prange
 from sim.categories import RULES, Channel, Proposal, Role, Rule, member
 from sim.fields import choice, flag, integer, number, prob
 from sim.network import CHAN_MASK
-from sim.rng import Decision, day_key, u01, u01_pair
+from sim.rng import Decision, day_key, u01, u01_key, u01_pair
 
 if TYPE_CHECKING:
     from sim.model import GroomingModel
@@ -50,6 +54,23 @@ class SuggestionSettings:
     contact_book: float = number(0, 1000)
 
 
+#: ``suggestions.candidates``: how each served user's candidates are found.
+CANDIDATES = ("sampled", "exact")
+
+
+@dataclass
+class CandidateSettings:
+    """``suggestions.*`` keys: how candidates are generated, on every platform with suggestions.
+
+    ``sampled`` (default): ``walks_per_user`` keyed two-hop random walks per served user
+    (:func:`walk_candidates`), a bounded cost per user; ``exact``: every friend-of-friend
+    (:func:`fof_candidates`), the reference.
+    """
+
+    candidates: str = choice(*CANDIDATES)
+    walks_per_user: int = integer(1, 4096)
+
+
 @dataclass
 class SuggestionResponses:
     """``grooming.*`` key of how offenders use the suggestions they are shown."""
@@ -61,7 +82,7 @@ class SuggestionResponses:
 SuggestParams = namedtuple(
     "SuggestParams",
     "rule k n_served accept offender_follow age_homophily school_homophily contact_book "
-    "claimed_teen_mult no_adult_child min_mutual_minor",
+    "claimed_teen_mult no_adult_child min_mutual_minor sampled walks",
 )
 #: Node-indexed facts the kernel reads about any user or candidate.
 People = namedtuple("People", "role age school")
@@ -128,8 +149,11 @@ def candidate_score(rule: int, u: int, w: int, p: int, cnt_w: float, aa_w: float
     if rule == Rule.ADAMIC_ADAR:
         return aa_w
     if rule == Rule.JACCARD:
-        union = pdeg[u, p] + pdeg[w, p] - cnt_w
-        return cnt_w / union if union > 0 else 0.0
+        # an estimated count (sampled candidates) is capped at what a count can be; an exact
+        # count never exceeds it, so the cap changes nothing in exact mode
+        cn = min(cnt_w, float(min(pdeg[u, p], pdeg[w, p])))
+        union = pdeg[u, p] + pdeg[w, p] - cn
+        return cn / union if union > 0 else 0.0
     return float(pdeg[u, p]) * float(pdeg[w, p])
 
 
@@ -274,6 +298,181 @@ def fof_candidates(
 
 
 # --------------------------------------------------------------------------------------------
+# Candidates: a fixed budget of keyed two-hop random walks
+# --------------------------------------------------------------------------------------------
+
+
+@kernel
+def walk_bound(u: int, walks: int, ties: Ties) -> int:
+    """An upper bound on the entries :func:`walk_candidates` puts in its hash table for ``u``:
+    u, its ties (neighbours on p and contact-book entries) and one endpoint per walk."""
+    return 1 + ties.deg[u] + walks
+
+
+@kernel
+def walk_candidates(
+    u: int,
+    p: int,
+    contact_book: float,
+    walks: int,
+    dk_walk: np.uint64,
+    ties: Ties,
+    elig: np.ndarray,
+    scratch: tuple,
+    hbits: int,
+    nb: np.ndarray,
+) -> tuple:
+    """Sampled candidates for suggestions to ``u`` on platform ``p``, with estimated statistics.
+
+    ``walks`` two-hop walks on the ties on ``p``: walk ``j`` goes to a uniformly chosen
+    p-neighbour ``z`` of u, then to a uniformly chosen p-neighbour ``w`` of z, each step keyed by
+    ``(dk_walk, u, p, j, step)`` (``dk_walk`` = :func:`day_key` of the day and
+    ``Decision.SUGGEST_WALK``). A walk ending at an eligible ``w`` (``elig``; not u, not already
+    u's p-neighbour) makes w a candidate. The walk reaches w through z with probability
+    ``1 / (deg_p(u) deg_p(z))``, so weighting each arrival by its inverse over ``walks`` gives
+    unbiased estimates (Horvitz-Thompson) of the exact statistics of :func:`fof_candidates`:
+    ``cnt[i]`` += ``deg_p(u) deg_p(z) / walks`` (common neighbours) and ``aa[i]`` += the same
+    over ``log deg_p(z)`` (Adamic-Adar). The contact-book candidates are found exactly as in
+    :func:`fof_candidates` (u's own ties, no sampling).
+
+    Returns ``(nc, n_used)``: candidates ``cand[:nc]`` (``scratch`` as in
+    :func:`fof_candidates`, in the order first met), and the table slots in use. The table is
+    NOT cleared here: u's p-neighbours are marked ``ht_idx = -2`` so that :func:`mutual_exact`
+    can count exact mutual friends for the safeguard; the caller clears it with
+    :func:`ht_clear`. ``nb`` (at least ``deg[u]`` entries) receives u's p-neighbours.
+    Cost: O(deg u + walks x deg of the middle node) reads, independent of u's friends-of-friends.
+    """
+    ht_key, ht_idx, ht_used, cand, cnt, aa, book = scratch
+    start, deg, nbr, emask, echan, pdeg = ties.start, ties.deg, ties.nbr, ties.emask, ties.echan, ties.pdeg
+    pbit = np.uint8(1 << p)
+    n_used = 0
+    s = _ht_slot(ht_key, hbits, u)
+    ht_key[s] = u
+    ht_idx[s] = -1
+    ht_used[n_used] = s
+    n_used += 1
+    du = 0
+    su = start[u]
+    for a in range(su, su + deg[u]):
+        if (emask[a] & pbit) != 0:
+            v = nbr[a]
+            nb[du] = v
+            du += 1
+            s = _ht_slot(ht_key, hbits, v)
+            if ht_key[s] == -1:
+                ht_key[s] = v
+                ht_idx[s] = -2
+                ht_used[n_used] = s
+                n_used += 1
+    nc = 0
+    if contact_book > 0.0:
+        for a in range(su, su + deg[u]):
+            v = nbr[a]
+            if (emask[a] & pbit) == 0 and (
+                (emask[a] != 0 or (echan[a] & CHAN_MASK) <= Channel.ADULT_NETWORK) and elig[v]
+            ):
+                s = _ht_slot(ht_key, hbits, v)
+                if ht_key[s] == -1:
+                    ht_key[s] = v
+                    ht_idx[s] = nc
+                    ht_used[n_used] = s
+                    n_used += 1
+                    cand[nc] = v
+                    cnt[nc] = 0.0
+                    aa[nc] = 0.0
+                    book[nc] = 1
+                    nc += 1
+    if du == 0:
+        return nc, n_used
+    # the walks: a systematic sample of u's s_paths two-hop paths u -> z -> w on p (z in a keyed
+    # random order, then z's ties in slot order), every path taken with probability walks / s_paths
+    base = np.uint64(p) << np.uint64(32)
+    for j in range(du - 1):
+        r = j + int(u01_key(dk_walk, u, base + np.uint64(j)) * (du - j))
+        t = nb[j]
+        nb[j] = nb[r]
+        nb[r] = t
+    s_paths = 0
+    for j in range(du):
+        s_paths += pdeg[nb[j], p]
+    if walks >= s_paths:  # the budget covers every path: the exact statistics
+        step = 1.0
+        off = 0.0
+    else:
+        step = s_paths / walks
+        off = u01_key(dk_walk, u, base + np.uint64(du)) * step
+    wt = step  # inverse of the probability walks / s_paths that a path is taken
+    n_take = min(walks, s_paths)
+    k_taken = 0
+    target = int(off)
+    c0 = 0  # paths through the z before this one
+    for j in range(du):
+        if k_taken >= n_take:
+            break
+        z = nb[j]
+        dz = pdeg[z, p]
+        if target >= c0 + dz:  # no walk through z
+            c0 += dz
+            continue
+        wt_aa = wt / math.log(dz) if dz > 1 else 0.0
+        q = c0
+        sz = start[z]
+        for b in range(sz, sz + deg[z]):
+            if (emask[b] & pbit) == 0:
+                continue
+            if q != target:
+                q += 1
+                continue
+            q += 1
+            k_taken += 1
+            target = int(off + k_taken * step) if k_taken < n_take else s_paths
+            w = nbr[b]
+            s = _ht_slot(ht_key, hbits, w)
+            if ht_key[s] == -1:
+                ht_key[s] = w
+                ht_used[n_used] = s
+                n_used += 1
+                if not elig[w]:
+                    ht_idx[s] = -1
+                    continue
+                ht_idx[s] = nc
+                cand[nc] = w
+                cnt[nc] = 0.0
+                aa[nc] = 0.0
+                book[nc] = 0
+                nc += 1
+            i = ht_idx[s]
+            if i < 0:
+                continue
+            cnt[i] += wt
+            aa[i] += wt_aa
+        c0 += dz
+    return nc, n_used
+
+
+@kernel
+def mutual_exact(w: int, p: int, ties: Ties, ht_key: np.ndarray, ht_idx: np.ndarray, hbits: int) -> int:
+    """Exact number of u's p-neighbours among w's, with u's p-neighbours marked ``ht_idx = -2``
+    in the table left by :func:`walk_candidates` (the safeguard's mutual-friend count)."""
+    pbit = np.uint8(1 << p)
+    m = 0
+    sw = ties.start[w]
+    for b in range(sw, sw + ties.deg[w]):
+        if (ties.emask[b] & pbit) != 0:
+            s = _ht_slot(ht_key, hbits, ties.nbr[b])
+            if ht_key[s] != -1 and ht_idx[s] == -2:
+                m += 1
+    return m
+
+
+@kernel
+def ht_clear(ht_key: np.ndarray, ht_used: np.ndarray, n_used: int) -> None:
+    """Empty the slots ``ht_used[:n_used]`` of the table (all -1 again for the next user)."""
+    for j in range(n_used):
+        ht_key[ht_used[j]] = -1
+
+
+# --------------------------------------------------------------------------------------------
 # The daily kernel
 # --------------------------------------------------------------------------------------------
 
@@ -297,7 +496,9 @@ def suggest(
     """Friend suggestions on platform ``p`` for one day ("people you may know").
 
     ``params.n_served`` users are drawn (keyed by day and index) from the account holders
-    ``users``; for each, candidates are the friends-of-friends on ``p`` plus, with
+    ``users``; for each, candidates are the friends-of-friends on ``p`` (all of them, or with
+    ``params.sampled`` those reached by ``params.walks`` keyed two-hop walks,
+    :func:`walk_candidates`, their statistics estimated) plus, with
     ``params.contact_book`` > 0, people the user is tied to elsewhere (another platform or offline)
     who hold an account on ``p``. Each candidate gets the rule's score, times school and age
     homophily factors, plus the contact-book bonus; the top ``params.k`` are shown (ties broken by
@@ -322,6 +523,7 @@ def suggest(
     rule, k, n_served = params.rule, params.k, params.n_served
     age_h, school_h, contact_book = params.age_homophily, params.school_homophily, params.contact_book
     no_adult_child, min_mutual_minor = params.no_adult_child, params.min_mutual_minor
+    sampled, walks = params.sampled, params.walks
     role, age, school = people.role, people.age, people.school
     # Numba's parallel loops lose writes made through a bundle's field (``out.u[i] = x``): every
     # array used inside the loop is taken out of its bundle first
@@ -341,6 +543,7 @@ def suggest(
     n_acct = users.shape[0]
     n = ties.start.shape[0]
     dk_tie = day_key(seed, day, Decision.TIEBREAK)
+    dk_walk = day_key(seed, day, Decision.SUGGEST_WALK)
     chunk = (n_served + n_chunks - 1) // n_chunks
     # age-homophily factor by absolute age difference (ages are whole years, int8)
     age_f = np.empty(256)
@@ -350,6 +553,7 @@ def suggest(
         hbits = 10
         cap = 1 << (hbits - 1)
         scratch = fof_scratch(hbits)
+        nb = np.empty(cap, np.int64)
         top_w = np.empty(k, np.int64)
         top_s = np.empty(k, np.float64)
         top_t = np.empty(k, np.float64)
@@ -363,19 +567,28 @@ def suggest(
             u = users[int(u01(seed, day, Decision.SERVE, p, i) * n_acct)]
             if not elig[u]:
                 continue
-            need = min(fof_bound(u, p, ties), n)
+            if sampled:
+                need = min(walk_bound(u, walks, ties), n)
+            else:
+                need = min(fof_bound(u, p, ties), n)
             if need > cap:  # grow this chunk's scratch (rare: a user with many friends-of-friends)
                 while (1 << hbits) < 2 * need:
                     hbits += 1
                 cap = 1 << (hbits - 1)
                 scratch = fof_scratch(hbits)
+                nb = np.empty(cap, np.int64)
             # this user's table: the smallest power of two >= 2 * need (at least 256 slots),
             # a prefix of the allocated one, so that one large user does not leave every later
             # user probing a table too big for the cache
             ub = 8
             while (1 << ub) < 2 * need:
                 ub += 1
-            nc = fof_candidates(u, p, contact_book, ties, elig, scratch, ub)
+            n_used = 0
+            if sampled:
+                nc, n_used = walk_candidates(u, p, contact_book, walks, dk_walk, ties, elig, scratch, ub, nb)
+            else:
+                nc = fof_candidates(u, p, contact_book, ties, elig, scratch, ub)
+            ht_key, ht_idx = scratch[0], scratch[1]
             cand, cnt, aa, book = scratch[3], scratch[4], scratch[5], scratch[6]
             # top-k by score, ties broken by a keyed hash
             nt = 0
@@ -396,8 +609,11 @@ def suggest(
                         w_adult = role[w] != Role.CHILD and not claims_teen[w]
                         if (known_minor_p[u] and w_adult) or (known_minor_p[w] and u_adult):
                             continue
-                    if min_mutual_minor > 0 and cnt[a] < min_mutual_minor:
-                        continue
+                    if min_mutual_minor > 0:
+                        # the safeguard counts mutual friends exactly in both modes
+                        mutual = mutual_exact(w, p, ties, ht_key, ht_idx, ub) if sampled else cnt[a]
+                        if mutual < min_mutual_minor:
+                            continue
                 # insertion into the top-k (descending score, then ascending keyed tiebreak);
                 # the tiebreak is only drawn for candidates that can enter the list
                 if nt == k and s < top_s[k - 1]:
@@ -418,6 +634,8 @@ def suggest(
                 top_s[pos] = s
                 top_t[pos] = t
                 top_w[pos] = w
+            if sampled:
+                ht_clear(ht_key, scratch[2], n_used)
             for j in range(nt):
                 w = top_w[j]
                 r = u01(seed, day, Decision.SUGGEST_SEND, u, w)
@@ -468,6 +686,8 @@ def daily(model: GroomingModel, d: int) -> None:
     elig_all = np.ascontiguousarray((pop.acct & sw.suggestible & ~pop.banned_acct).T)
     minor_all = np.ascontiguousarray(pop.known_minor.T)
     people = People(pop.role, pop.age, pop.school)
+    sampled = model.cfg.suggestions.candidates == "sampled"
+    walks = int(model.cfg.suggestions.walks_per_user)
     for p in range(model.n_platforms):
         pl = model.plat_cfg[p]
         if not pl.suggestions or pl.suggestions_per_day == 0 or pl.served_share == 0:
@@ -494,6 +714,8 @@ def daily(model: GroomingModel, d: int) -> None:
             claimed_teen_mult=float(model.g.accept_claimed_teen_multiplier),
             no_adult_child=bool(sw.no_adult_child_suggestions[p]),
             min_mutual_minor=int(sw.min_mutual_for_minors[p]),
+            sampled=sampled,
+            walks=walks,
         )
         K.suggest(
             seed=model.seed,

@@ -3,7 +3,8 @@
 Guards the reproducibility promise of results/README.md: ``timeseries.csv`` and
 ``summary.json`` (``sim.results.timeseries_csv`` / ``summary_json``) are byte-identical for the
 same config and seed - run twice in a row, with 1 or 2 Numba threads, and with the pure-Python
-reference backend instead of Numba - while another seed gives other numbers.
+reference backend instead of Numba, with sampled (default) and exact suggestion candidates -
+while another seed gives other numbers.
 """
 
 from __future__ import annotations
@@ -43,14 +44,21 @@ def test_thread_count_does_not_change_outputs(base):
     if numba.config.NUMBA_NUM_THREADS < 2:
         pytest.skip("Numba has a single thread on this machine")
     assert base.threads == 1
+    assert base.cfg.suggestions.candidates == "sampled"  # the default
     m2 = run_model(small(f"seed={SEED}", "threads=2"))
     assert m2.threads == 2
     assert outputs(m2) == outputs(base)
+    # the exact reference too
+    e1 = run_model(small(f"seed={SEED}", "suggestions.candidates=exact"))
+    e2 = run_model(small(f"seed={SEED}", "suggestions.candidates=exact", "threads=2"))
+    assert outputs(e1) == outputs(e2)
+    assert outputs(e1) != outputs(base)  # the modes do suggest different pairs
 
 
-def test_python_and_numba_backends_identical():
+@pytest.mark.parametrize("candidates", ["sampled", "exact"])
+def test_python_and_numba_backends_identical(candidates):
     # the default platforms use three of the four suggestion rules; make one use the fourth
-    ov = ("seed=5", "platforms.social.suggestion_rule=jaccard")
+    ov = ("seed=5", "platforms.social.suggestion_rule=jaccard", f"suggestions.candidates={candidates}")
     nb = run_model(tiny(*ov))
     py = run_model(tiny(*ov, "backend=python"))
     assert (nb.backend, py.backend) == ("numba", "python")

@@ -39,6 +39,7 @@ def base_overrides(
 ) -> list[str]:
     ov = size_overrides(n_agents) + [
         f"days={days}",
+        "burn_in_days=0",  # benchmarks time the measured window only (no burn-in)
         f"threads={threads}",
         f"backend={backend}",
         "mesa_agents=off",

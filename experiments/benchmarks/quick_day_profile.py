@@ -17,6 +17,7 @@ OVERRIDES = [
     "population.n_children=333334",
     "population.n_adults=666666",
     "days=365",
+    "burn_in_days=0",
     "mesa_agents=off",
     "progress=off",
     "network.adult_friends_mean=16",

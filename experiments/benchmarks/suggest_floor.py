@@ -10,7 +10,9 @@ suggestions draws the day's number of served users and times, on the model's own
    the platform and slots read per served user);
 2. ``candidates``: the model's ``fof_candidates`` (de-duplication in a per-user hash table,
    eligibility, contact book) with its ``fof_bound``;
-3. ``suggest``: the model's whole ``suggest`` kernel (also scoring, top-k, proposals), 1 thread.
+3. ``suggest``: the model's whole ``suggest`` kernel (also scoring, top-k, proposals), 1 thread,
+   with exact candidates, and ``suggest_sampled`` with sampled ones (``suggestions.walks_per_user``
+   walks per user).
 
 Prints microseconds per served user for each (median of 3 repeats) as one JSON line.
 """
@@ -127,6 +129,8 @@ def main(argv=None):
             claimed_teen_mult=float(m.g.accept_claimed_teen_multiplier),
             no_adult_child=False,
             min_mutual_minor=0,
+            sampled=False,
+            walks=int(m.cfg.suggestions.walks_per_user),
         )
         args = (
             m.seed,
@@ -144,6 +148,8 @@ def main(argv=None):
             1,
         )
         t_sugg = timed(K.suggest, *args)
+        args = (*args[:3], params._replace(sampled=True), *args[4:])
+        t_sampled = timed(K.suggest, *args)
         rows[name] = {
             "served": ns,
             "friends_per_user": round(friends / ns, 1),
@@ -151,6 +157,7 @@ def main(argv=None):
             "walk_us": round(t_walk / ns * 1e6, 2),
             "candidates_us": round(t_cand / ns * 1e6, 2),
             "suggest_us": round(t_sugg / ns * 1e6, 2),
+            "suggest_sampled_us": round(t_sampled / ns * 1e6, 2),
         }
     print(json.dumps({"agents": m.pop.n, "ties": m.ties.n_ties, "threads": 1, "per_platform": rows}))
 

@@ -143,7 +143,7 @@ def main(path=None):
                 )
             )
     e = d.get("e2e", {})
-    for e_ in (e, d.get("e2e_threads2", {})):
+    for e_ in (e, d.get("e2e_exact", {})):
         if e_.get("profile_day"):
             cols.append(
                 (
@@ -169,7 +169,7 @@ def main(path=None):
         out.append("| build phase (s) | " + " | ".join(c[0] for c in cols) + " |")
         out.append("|---|" + "---|" * len(cols) + "")
         srcs = [r for r in s.get("sizes", []) if r.get("agents") in (100_000, 1_000_000)]
-        for e_ in (e, d.get("e2e_threads2", {})):
+        for e_ in (e, d.get("e2e_exact", {})):
             if e_.get("profile_build"):
                 srcs.append(e_)
         if b.get("profile_build"):

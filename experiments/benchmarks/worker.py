@@ -28,6 +28,8 @@ T_PROCESS = time.perf_counter()
 #: The day's steps as GroomingModel.step calls them: (module of sim.model, function).
 DAY_STEPS = (
     ("interventions", "apply_all"),
+    ("demography", "daily"),
+    ("offenders", "daily"),
     ("moderation", "returns"),
     ("suggestions", "daily"),
     ("outreach", "daily"),
