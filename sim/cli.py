@@ -135,9 +135,10 @@ def main(cfg: DictConfig) -> dict | None:
         _cleanup_empty(out_dir)
         _fail(f"the configuration cannot be resolved: {str(e).splitlines()[0]}")
     if out_dir.is_dir() and any(out_dir.iterdir()):
-        from sim.results import is_complete, read_summary
+        from sim.results import read_summary, run_problem
 
-        done = is_complete(out_dir)
+        problem = run_problem(out_dir)
+        done = problem is None
         if cfg.resume and done and _same_run(out_dir / "config.yaml", cfg):
             print(f"resume: {out_dir} is complete with the same config; skipped", file=sys.stderr)
             if cfg.report and hc.mode is not None and hc.mode.name == "MULTIRUN":
@@ -148,6 +149,8 @@ def main(cfg: DictConfig) -> dict | None:
                 f"resume: {out_dir} holds a finished run with a different config; use a new "
                 "sweep folder (hydra.sweep.dir=...) or remove that run"
             )
+        if cfg.resume:
+            _fail(f"resume: the run folder {out_dir} is damaged ({problem}); remove it to run that job again")
         _fail(
             f"the run folder {out_dir} already holds files; choose another with "
             "hydra.run.dir=PATH (a finished run is never overwritten), or resume=true to "

@@ -39,7 +39,7 @@ from pathlib import Path
 import numpy as np
 
 from sim.categories import AGE_BANDS, STAGES
-from sim.results import Run, check_consistent, load_runs
+from sim.results import DamagedRun, Run, check_consistent, jobs_without_run, load_runs
 
 BASELINE = "baseline_2019"
 PER = 100_000  # every rate in the report is per 100,000 children (or accounts)
@@ -87,6 +87,10 @@ COST_BASE_NAMES = {
     "ties_created_benign_by_suggestion": "benign ties made by suggestions",
 }
 STAGE_LABELS = {s: s.replace("_", " ") for s in STAGES}
+
+
+#: Prefix of the entries of ``Comparison.incomplete`` that are jobs of multirun.yaml with no folder.
+NO_FOLDER = "no folder: "
 
 
 class ReportError(RuntimeError):
@@ -703,7 +707,12 @@ def _context(c: Comparison) -> dict:
     for sc, seeds_m in c.missing.items():
         warn.append(("missing", sc, f"seeds without a partner run {seeds_m} (left out of its pairs)"))
     for name in c.incomplete:
-        warn.append(("incomplete", name, "incomplete job folder (not used)"))
+        if name.startswith(NO_FOLDER):
+            warn.append(
+                ("problem", "", f"job {name[len(NO_FOLDER) :]} of multirun.yaml has no complete run folder")
+            )
+        else:
+            warn.append(("incomplete", name, "incomplete job folder (not used)"))
     for p in c.problems:
         warn.append(("problem", "", p))
 
@@ -959,7 +968,11 @@ def build_report(
     sweep = Path(sweep_dir)
     if not sweep.is_dir():
         raise ReportError(f"sweep folder {sweep} does not exist")
-    runs, incomplete = load_runs(sweep)
+    try:
+        runs, incomplete = load_runs(sweep)
+    except DamagedRun as e:
+        raise ReportError(str(e)) from None
+    incomplete = incomplete + [NO_FOLDER + job for job in jobs_without_run(sweep, runs)]
     if not runs:
         raise ReportError(f"no complete run folders under {sweep}")
     problems = check_consistent(runs)
@@ -1004,6 +1017,11 @@ def build_report(
         print(table)
         if missing or incomplete:
             print(f"\nwarning: missing or incomplete jobs: {missing or ''} {incomplete or ''}")
+            for name in incomplete:
+                if name.startswith(NO_FOLDER):
+                    print(
+                        f"warning: job {name[len(NO_FOLDER) :]} of multirun.yaml has no complete run folder"
+                    )
         print(f"\nreport: {sweep / 'report.html'} (and report.md, comparison.csv, figures/)")
     return sweep / "report.md"
 

@@ -17,6 +17,8 @@ where run-specific facts go.
 from __future__ import annotations
 
 import csv
+import functools
+import hashlib
 import json
 import os
 import platform
@@ -33,7 +35,12 @@ import yaml
 from omegaconf import OmegaConf
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-RUN_FILES = ("config.yaml", "metadata.json", "timeseries.csv", "summary.json", "figures/exposure.png")
+#: Files every finished run folder holds; ``checksums.json`` lists each file written (these and the
+#: figure, when written) with its SHA-256, and is written last.
+RUN_FILES = ("config.yaml", "metadata.json", "timeseries.csv", "summary.json", "checksums.json")
+CHECKSUMS = "checksums.json"
+#: Summary keys a run folder must have to be read back (the rest may differ between versions).
+SUMMARY_KEYS = ("scenario", "seed", "days", "children")
 _PACKAGES = (
     "numpy",
     "numba",
@@ -77,6 +84,90 @@ def git_commit() -> dict[str, object]:
         return {"commit": head.stdout.strip(), "dirty": bool(dirty.stdout.strip())}
     except (OSError, subprocess.SubprocessError):
         return {"commit": None, "dirty": None}
+
+
+def source_hash(pkg: Path) -> str:
+    """SHA-256 of a package's source files (``*.py`` and the report templates), by relative path
+    and content."""
+    h = hashlib.sha256()
+    files = sorted(p for p in pkg.rglob("*") if p.is_file() and p.suffix in (".py", ".j2", ".css"))
+    for f in files:
+        if "__pycache__" in f.relative_to(pkg).parts:
+            continue
+        h.update(f.relative_to(pkg).as_posix().encode() + b"\0")
+        h.update(hashlib.sha256(f.read_bytes()).digest())
+    return h.hexdigest()
+
+
+@functools.cache
+def code_hash() -> str:
+    """The :func:`source_hash` of the simulator that is running (recorded in every run's
+    metadata.json as ``code_sha256``): runs made by different code get different hashes, whatever
+    git says (an uncommitted edit included)."""
+    return source_hash(Path(__file__).resolve().parent)
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def write_checksums(run_dir: str | os.PathLike) -> None:
+    """(Re)write ``checksums.json`` for the files of ``run_dir`` (every file but itself)."""
+    d = Path(run_dir)
+    files = sorted(p for p in d.rglob("*") if p.is_file() and p.name != CHECKSUMS)
+    sums = {p.relative_to(d).as_posix(): _sha256(p) for p in files}
+    (d / CHECKSUMS).write_text(json.dumps({"sha256": sums}, indent=1) + "\n")
+
+
+class DamagedRun(ValueError):
+    """A run folder that cannot be trusted: a file missing, changed after it was written, or
+    unreadable. The message names the folder and what is wrong."""
+
+
+def run_problem(run_dir: str | os.PathLike) -> str | None:
+    """What is wrong with a run folder (``None`` if it is complete and intact).
+
+    The one test of completeness, used both by ``resume=true`` and by everything that reads runs
+    back (the report, ``sim.load_sweep``): every file of :data:`RUN_FILES` present, every file
+    listed in ``checksums.json`` present with its checksum, and the files parse."""
+    d = Path(run_dir)
+    missing = [f for f in RUN_FILES if not (d / f).is_file()]
+    if missing:
+        return f"missing {', '.join(missing)}"
+    try:
+        sums = json.loads((d / CHECKSUMS).read_text())["sha256"]
+        if not isinstance(sums, dict):
+            raise TypeError
+    except (ValueError, KeyError, TypeError):
+        return f"{CHECKSUMS} is unreadable"
+    for name, want in sorted(sums.items()):
+        f = d / name
+        if not f.is_file():
+            return f"{name} is missing (listed in {CHECKSUMS})"
+        if _sha256(f) != want:
+            return f"{name} does not match its checksum: changed or damaged after the run wrote it"
+    for name in RUN_FILES[:-1]:
+        if name not in sums:
+            return f"{name} is not listed in {CHECKSUMS}"
+    try:
+        summary = json.loads((d / "summary.json").read_text())
+        meta = json.loads((d / "metadata.json").read_text())
+    except ValueError as e:
+        return f"a JSON file cannot be read ({e})"
+    if not isinstance(summary, dict) or not isinstance(meta, dict):
+        return "summary.json or metadata.json is not a JSON object"
+    absent = [k for k in SUMMARY_KEYS if k not in summary]
+    if absent:
+        return f"summary.json lacks {', '.join(absent)}"
+    if not isinstance(summary["seed"], int) or isinstance(summary["seed"], bool):
+        return f"summary.json: seed {summary['seed']!r} is not an integer"
+    try:
+        cfg = yaml.safe_load((d / "config.yaml").read_text())
+    except yaml.YAMLError as e:
+        return f"config.yaml cannot be read ({str(e).splitlines()[0]})"
+    if not isinstance(cfg, dict):
+        return "config.yaml is not a mapping"
+    return None
 
 
 def timeseries_csv(model) -> str:
@@ -139,9 +230,11 @@ def write_run(
             "command": " ".join([Path(sys.executable).name, *sys.argv]),
             "versions": package_versions(),
             "git": git_commit(),
+            "code_sha256": code_hash(),
             "machine": {"platform": platform.platform(), "cpus": os.cpu_count()},
         }
         (tmp / "metadata.json").write_text(json.dumps(meta, indent=2) + "\n")
+        write_checksums(tmp)
         if final.exists():
             final.rmdir()
         os.replace(tmp, final)
@@ -160,9 +253,8 @@ def remove_stale_partials(out_dir: str | os.PathLike) -> None:
 
 
 def is_complete(run_dir: str | os.PathLike) -> bool:
-    """True if ``run_dir`` holds every file of a finished run."""
-    d = Path(run_dir)
-    return all((d / f).is_file() for f in RUN_FILES) and (d / "summary.json").stat().st_size > 0
+    """True if ``run_dir`` holds every file of a finished run, intact (:func:`run_problem`)."""
+    return run_problem(run_dir) is None
 
 
 def read_summary(run_dir: str | os.PathLike) -> dict:
@@ -186,50 +278,154 @@ class Run:
     config: dict
     commit: str | None
     timeseries: dict[str, np.ndarray] = field(default_factory=dict)
+    code: str | None = None  # code_sha256 of metadata.json (None for runs of older versions)
+
+
+def _has_run_files(sub: Path) -> bool:
+    """A job folder that the run has started writing into under its final name (Hydra creates the
+    folder, and sometimes a ``.hydra`` folder, before the job starts)."""
+    return any(not p.name.startswith(".") for p in sub.iterdir())
 
 
 def load_runs(sweep_dir: Path) -> tuple[list[Run], list[str]]:
-    """Complete runs under ``sweep_dir`` and the names of incomplete job folders."""
+    """Complete runs under ``sweep_dir`` and the names of incomplete job folders (a job that did not
+    finish: empty, or only its hidden partial folder). A folder that holds a run's files but is
+    damaged (:func:`run_problem`) raises :class:`DamagedRun` naming it and what is wrong."""
     runs, incomplete = [], []
     for sub in sorted(p for p in sweep_dir.iterdir() if p.is_dir()):
         if sub.name.startswith(".") or sub.name == "figures":
             if ".partial" in sub.name:
                 incomplete.append(sub.name)
             continue
-        files = [sub / f for f in ("summary.json", "config.yaml", "metadata.json", "timeseries.csv")]
-        if not all(f.is_file() for f in files):
+        if not _has_run_files(sub):
             incomplete.append(sub.name)
             continue
-        summary = json.loads(files[0].read_text())
-        config = yaml.safe_load(files[1].read_text())
-        meta = json.loads(files[2].read_text())
-        with files[3].open() as fh:
-            rows = list(csv.reader(fh))
-        cols = rows[0]
-        data = np.array(rows[1:], dtype=np.int64) if len(rows) > 1 else np.zeros((0, len(cols)), np.int64)
+        problem = run_problem(sub)
+        if problem is not None:
+            raise DamagedRun(f"run folder {sub}: {problem}; re-run that job or remove the folder")
+        summary = json.loads((sub / "summary.json").read_text())
+        config = yaml.safe_load((sub / "config.yaml").read_text())
+        meta = json.loads((sub / "metadata.json").read_text())
+        try:
+            with (sub / "timeseries.csv").open() as fh:
+                rows = list(csv.reader(fh))
+            cols = rows[0]
+            data = np.array(rows[1:], dtype=np.int64) if len(rows) > 1 else np.zeros((0, len(cols)), np.int64)
+        except (IndexError, ValueError) as e:
+            raise DamagedRun(f"run folder {sub}: timeseries.csv cannot be read ({e})") from None
         ts = {c: data[:, i] for i, c in enumerate(cols)}
         runs.append(
             Run(
                 sub,
-                summary["scenario"],
+                str(summary["scenario"]),
                 int(summary["seed"]),
                 summary,
                 config,
                 (meta.get("git") or {}).get("commit"),
                 ts,
+                meta.get("code_sha256"),
             )
         )
     return runs, incomplete
 
 
 def check_consistent(runs: list[Run]) -> list[str]:
-    """Differences that make runs incomparable (config outside scenario/seed, code version)."""
+    """Differences that make runs incomparable: the config outside scenario and seed, the code
+    that ran (its source hash; the git commit for runs that carry no hash), and, within one
+    scenario, the interventions and their knobs."""
     problems = []
     ref = runs[0]
-    for r in runs[1:]:
+    first_of: dict[str, Run] = {}
+    for r in runs:
+        s0 = first_of.setdefault(r.scenario, r)
+        if r is not s0:
+            for sec in ("interventions", "scenario"):
+                if r.config.get(sec) != s0.config.get(sec):
+                    problems.append(
+                        f"{r.path.name}: scenario '{r.scenario}' ran with other '{sec}' settings "
+                        f"than {s0.path.name} (one scenario's runs must use the same knobs)"
+                    )
+        if r is ref:
+            continue
         for sec in SHARED_SECTIONS:
             if r.config.get(sec) != ref.config.get(sec):
                 problems.append(f"{r.path.name}: '{sec}' differs from {ref.path.name}")
-        if r.commit != ref.commit:
+        if r.code is not None or ref.code is not None:
+            if r.code != ref.code:
+                problems.append(
+                    f"{r.path.name}: made by different code (source hash {str(r.code)[:12]}) than "
+                    f"{ref.path.name} ({str(ref.code)[:12]}): re-run the sweep with one version"
+                )
+        elif r.commit != ref.commit:
             problems.append(f"{r.path.name}: code version {r.commit} differs from {ref.commit}")
     return problems
+
+
+def expected_jobs(sweep_dir: Path) -> list[dict[str, str]] | None:
+    """Every job of the sweep recorded in ``sweep_dir/multirun.yaml``, as ``{key: value}`` of its
+    swept keys (``None`` if the folder has no readable multirun.yaml)."""
+    f = sweep_dir / "multirun.yaml"
+    if not f.is_file():
+        return None
+    try:
+        import itertools
+
+        from hydra.core.override_parser.overrides_parser import OverridesParser
+
+        cfg = yaml.safe_load(f.read_text()) or {}
+        hyd = cfg.get("hydra") or {}
+        params = dict((hyd.get("sweeper") or {}).get("params") or {})
+        task = list((hyd.get("overrides") or {}).get("task") or [])
+        merged = {str(k): str(v) for k, v in params.items()}
+        for o in task:
+            key, _, val = str(o).partition("=")
+            merged[key.lstrip("+~")] = val
+        parser = OverridesParser.create()
+        keys, values = [], []
+        for key, val in merged.items():
+            ov = parser.parse_override(f"{key}={val}")
+            if ov.is_sweep_override():
+                keys.append(ov.get_key_element())
+                values.append([str(v) for v in ov.sweep_string_iterator()])
+        return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*values)]
+    except Exception:  # noqa: BLE001 - a multirun.yaml we cannot read: nothing to compare with
+        return None
+
+
+def _config_value(config: dict, key: str):
+    node = config
+    for part in key.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def jobs_without_run(sweep_dir: Path, runs: list[Run]) -> list[str]:
+    """The jobs of ``multirun.yaml`` that have no complete run folder, as ``key=value ...``."""
+    jobs = expected_jobs(sweep_dir)
+    if not jobs:
+        return []
+    out = []
+    for job in jobs:
+        found = False
+        for r in runs:
+            ok = True
+            for key, val in job.items():
+                if key == "scenario":  # a config group: the file's name is the scenario's name
+                    ok = r.scenario == val
+                else:
+                    got = _config_value(r.config, key)
+                    try:
+                        want = yaml.safe_load(val)
+                    except yaml.YAMLError:
+                        want = val
+                    ok = got == want or str(got) == val
+                if not ok:
+                    break
+            if ok:
+                found = True
+                break
+        if not found:
+            out.append(" ".join(f"{k}={v}" for k, v in job.items()))
+    return out

@@ -31,7 +31,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sim.results import RUN_FILES, is_complete
+from sim.results import RUN_FILES, is_complete, write_checksums
 
 pytestmark = pytest.mark.slow  # real sweeps, killed and resumed, in subprocesses
 
@@ -284,6 +284,7 @@ def as_scenario(src: Path, dst: Path, scenario: str) -> None:
     c = yaml.safe_load((dst / "config.yaml").read_text())
     c["scenario"]["name"] = scenario
     (dst / "config.yaml").write_text(yaml.safe_dump(c))
+    write_checksums(dst)  # a deliberate copy: its checksums follow the edit
 
 
 @pytest.fixture
@@ -312,14 +313,15 @@ def test_report_refuses_runs_of_another_code_version_unless_allowed(resumed_copy
 
     meta_file = resumed_copy / JOBS[2] / "metadata.json"
     meta = json.loads(meta_file.read_text())
-    meta["git"]["commit"] = "0" * 40
+    meta["code_sha256"] = "0" * 64  # what a job of an edited sim/ records
     meta_file.write_text(json.dumps(meta))
+    write_checksums(resumed_copy / JOBS[2])
     with pytest.raises(ReportError) as e:
         build_report(resumed_copy, quiet=True)
     msg = str(e.value)
-    assert "code version" in msg and JOBS[2] in msg and "--allow-mixed" in msg
+    assert "made by different code" in msg and JOBS[2] in msg and "--allow-mixed" in msg
     md = build_report(resumed_copy, allow_mixed=True, quiet=True).read_text()
-    assert "code version" in md  # the mix is stated in the report's warnings
+    assert "made by different code" in md  # the mix is stated in the report's warnings
 
 
 def test_report_lists_the_leftovers_of_a_killed_sweep(killed_and_resumed, tmp_path):
