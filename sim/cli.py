@@ -214,9 +214,16 @@ def entry() -> None:
     import os
     import tempfile
 
-    problem = check_overrides(sys.argv[1:])
+    from omegaconf import OmegaConf
+
+    from sim.overrides import check_config_dirs
+
+    problem = check_overrides(sys.argv[1:]) or check_config_dirs(sys.argv[1:])
     if problem:
         _fail(problem)
+    # no configuration reads the environment (docs/reliability.md): ${oc.env:...} cannot resolve
+    if OmegaConf.has_resolver("oc.env"):
+        OmegaConf.clear_resolver("oc.env")
 
     fd, marker = tempfile.mkstemp(prefix="sim-sweep-", suffix=".json")
     os.close(fd)

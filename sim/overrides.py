@@ -113,6 +113,94 @@ def _override_args(argv: list[str]) -> list[str]:
     return out
 
 
+#: Hydra keys a user may set on the command line (docs/reliability.md, "allow-list").
+HYDRA_KEYS = (
+    "hydra.run.dir",
+    "hydra.sweep.dir",
+    "hydra.sweep.subdir",
+    "hydra.verbose",
+    "hydra.job.chdir",
+    "hydra.mode",
+)
+#: Documented launcher parameters (joblib; submitit_slurm and ray resources). Never: setup
+#: commands, environments, runtime_env, extra sbatch/srun arguments or paths.
+LAUNCHER_KEYS = (
+    "n_jobs",
+    "verbose",
+    "timeout",
+    "prefer",
+    "batch_size",
+    "pre_dispatch",
+    "timeout_min",
+    "cpus_per_task",
+    "gpus_per_node",
+    "tasks_per_node",
+    "mem_gb",
+    "nodes",
+    "name",
+    "partition",
+    "qos",
+    "account",
+    "array_parallelism",
+    "max_num_timeout",
+    "ray.init.num_cpus",
+    "ray.init.num_gpus",
+    "ray.remote.num_cpus",
+    "ray.remote.num_gpus",
+)
+#: Launchers that ship with the project's dependencies (configs in Hydra's ConfigStore).
+BUILTIN_LAUNCHERS = ("basic", "joblib")
+
+
+def launcher_choices() -> list[str]:
+    """Launchers a user may choose: Hydra's basic, joblib, and the project's conf/hydra/launcher."""
+    own = [p.stem for p in (CONF_DIR / "hydra" / "launcher").glob("*.yaml")]
+    return sorted(set(BUILTIN_LAUNCHERS) | set(own))
+
+
+def hydra_allowed() -> str:
+    return (
+        ", ".join(HYDRA_KEYS)
+        + ", hydra/launcher="
+        + "|".join(launcher_choices())
+        + ", hydra.launcher.{"
+        + ",".join(LAUNCHER_KEYS)
+        + "}, hydra.sweeper.params.KEY"
+    )
+
+
+def _hydra_problem(o) -> str | None:
+    """None if the hydra override ``o`` is on the allow-list, else one message."""
+    key = o.key_or_group
+    refused = (
+        f"'{o.input_line}': the Hydra setting '{key}' is not allowed (it could run code, change "
+        f"the environment or read configs from elsewhere); allowed: {hydra_allowed()}"
+    )
+    if o.is_delete() or o.is_add() or o.is_force_add():
+        return refused
+    if key == "hydra/launcher":
+        try:
+            values = list(o.sweep_string_iterator()) if o.is_sweep_override() else [o.value()]
+        except Exception:  # noqa: BLE001
+            return refused
+        for v in values:
+            if str(v) not in launcher_choices():
+                return (
+                    f"unknown hydra/launcher '{v}' (choices: {', '.join(launcher_choices())}); "
+                    "a launcher is chosen among the project's own launcher configs"
+                )
+        return None
+    if o.is_sweep_override() and key.startswith("hydra."):
+        return f"'{o.input_line}': Hydra settings cannot be swept; give one value"
+    if key in HYDRA_KEYS:
+        return None
+    if key.startswith("hydra.sweeper.params.") and "_target_" not in key:
+        return None  # sweep values of model keys; each job's overrides are checked again
+    if key.startswith("hydra.launcher.") and key[len("hydra.launcher.") :] in LAUNCHER_KEYS:
+        return None
+    return refused
+
+
 def check_overrides(argv: list[str]) -> str | None:
     """Check command-line style overrides against the schema before anything is composed.
 
@@ -126,6 +214,12 @@ def check_overrides(argv: list[str]) -> str | None:
 
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
+    if "--experimental-rerun" in argv:
+        return (
+            "--experimental-rerun is refused: it unpickles a file, which can run any code; "
+            "rerun a job from its saved config instead: python -m sim with the overrides in "
+            "its metadata.json"
+        )
     args = _override_args(argv)
     for a in args:
         if a.startswith("~"):
@@ -160,6 +254,9 @@ def check_overrides(argv: list[str]) -> str | None:
                 "chosen by name from the project's registries"
             )
         if key.startswith("hydra"):
+            problem = _hydra_problem(o)
+            if problem:
+                return problem
             continue
         if keys is None:
             keys = schema_keys()
@@ -211,4 +308,239 @@ def check_overrides(argv: list[str]) -> str | None:
                 f"scenario.name={v!r}: use 1-64 letters, digits, '_', '-' or '.', starting "
                 "with a letter or digit, without '..' (it becomes part of folder names)"
             )
+    return None
+
+
+# ------------------------------------------------------------------------------------------
+# Config files a user brings (-cp/--config-path, -cd/--config-dir): untrusted YAML
+# ------------------------------------------------------------------------------------------
+
+MAX_YAML_BYTES = 256 * 1024  # a scenario or experiment file is a few kB
+MAX_YAML_NODES = 20_000  # nodes after expanding aliases (an alias bomb expands to billions)
+MAX_YAML_FILES = 500
+#: Keys that make Hydra or logging run code, change the environment or read other files.
+_REFUSED_KEYS = {
+    "_target_": "names a Python object",
+    "()": "names a Python factory (logging)",
+    "callbacks": "adds Hydra callbacks (Python objects)",
+    "env_set": "changes the environment",
+    "env_copy": "copies the environment",
+    "searchpath": "reads configs from elsewhere",
+    "job_logging": "replaces the logging config (it can name Python factories)",
+    "hydra_logging": "replaces the logging config (it can name Python factories)",
+}
+#: Hydra config groups a user file may choose from (in its defaults list).
+_HYDRA_GROUPS_OK = ("hydra/launcher", "hydra/sweeper")
+
+
+class YamlProblem(ValueError):
+    """A user config file is refused; the message names the file and the reason."""
+
+
+def _expanded_nodes(node, memo: dict, depth: int = 0) -> int:
+    import yaml
+
+    if depth > 100:
+        raise YamlProblem("nested more than 100 levels deep")
+    got = memo.get(id(node))
+    if got is not None:
+        return got
+    n = 1
+    if isinstance(node, yaml.SequenceNode):
+        for v in node.value:
+            n += _expanded_nodes(v, memo, depth + 1)
+    elif isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            n += _expanded_nodes(k, memo, depth + 1) + _expanded_nodes(v, memo, depth + 1)
+    memo[id(node)] = n
+    if n > MAX_YAML_NODES:
+        raise YamlProblem(f"expands to more than {MAX_YAML_NODES} values (YAML aliases)")
+    return n
+
+
+_STD_TAGS = {
+    f"tag:yaml.org,2002:{t}"
+    for t in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp", "merge")
+}
+
+
+def _walk_nodes(node, seen: set):
+    import yaml
+
+    if id(node) in seen:
+        return
+    seen.add(id(node))
+    yield node
+    if isinstance(node, yaml.SequenceNode):
+        for v in node.value:
+            yield from _walk_nodes(v, seen)
+    elif isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            yield from _walk_nodes(k, seen)
+            yield from _walk_nodes(v, seen)
+
+
+def safe_yaml_text(text: str, where: str = "the file") -> object:
+    """Parse untrusted YAML: bounded size and alias expansion, standard tags only.
+
+    Raises YamlProblem with a message naming ``where`` and what is wrong.
+    """
+    import yaml
+
+    if len(text.encode("utf-8", "replace")) > MAX_YAML_BYTES:
+        raise YamlProblem(f"{where} is larger than {MAX_YAML_BYTES // 1024} kB")
+    try:
+        loader = yaml.SafeLoader(text)  # composes nodes; aliases stay shared, not expanded
+        try:
+            root = loader.get_single_node()
+        finally:
+            loader.dispose()
+    except yaml.YAMLError as e:
+        first = str(e).splitlines()[0] if str(e) else type(e).__name__
+        raise YamlProblem(f"{where} is not valid YAML ({first})") from None
+    if root is None:
+        return None
+    try:
+        _expanded_nodes(root, {})
+    except YamlProblem as e:
+        raise YamlProblem(f"{where} {e}") from None
+    for node in _walk_nodes(root, set()):
+        if node.tag not in _STD_TAGS:
+            raise YamlProblem(
+                f"{where} uses the YAML tag {node.tag!r} (line {node.start_mark.line + 1}); "
+                "only plain values, lists and mappings are accepted (no !!python tags)"
+            )
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        first = str(e).splitlines()[0] if str(e) else type(e).__name__
+        raise YamlProblem(f"{where} cannot be read ({first})") from None
+
+
+def _check_values(data, where: str, hydra_node: bool = False, path: str = "") -> None:
+    if isinstance(data, dict):
+        for k, v in data.items():
+            ks = str(k)
+            full = f"{path}.{ks}" if path else ks
+            if ks in _REFUSED_KEYS:
+                raise YamlProblem(
+                    f"{where}: the key '{full}' is refused: it {_REFUSED_KEYS[ks]}; a shared "
+                    "config file may set the model's keys and hydra run/sweep folders and "
+                    "launcher parameters only"
+                )
+            _check_values(v, where, hydra_node, full)
+    elif isinstance(data, list):
+        for i, v in enumerate(data):
+            _check_values(v, where, hydra_node, f"{path}.{i}" if path else str(i))
+    elif isinstance(data, str):
+        if "${" in data and ("oc." in data or "env:" in data):
+            raise YamlProblem(
+                f"{where}: '{path}: {data}' reads the environment or another resolver; "
+                "config files may interpolate only other keys and ${{now:...}}"
+            )
+
+
+def check_config_file(path, text: str | None = None) -> object:
+    """Read one untrusted config file safely and refuse what could run code; return its data."""
+    from pathlib import Path
+
+    p = Path(path)
+    where = str(p)
+    if text is None:
+        try:
+            if p.stat().st_size > MAX_YAML_BYTES:
+                raise YamlProblem(f"{where} is larger than {MAX_YAML_BYTES // 1024} kB")
+            text = p.read_text(encoding="utf-8", errors="replace")
+        except OSError as e:
+            raise YamlProblem(f"{where} cannot be read ({e.strerror})") from None
+    for line in text.splitlines()[:20]:
+        m = re.match(r"\s*#\s*@package\s+(\S+)", line)
+        if m and m.group(1).startswith("hydra"):
+            raise YamlProblem(
+                f"{where}: '# @package {m.group(1)}' is refused: a shared config file cannot "
+                "write into Hydra's own settings"
+            )
+    data = safe_yaml_text(text, where)
+    _check_values(data, where)
+    if isinstance(data, dict):
+        for entry in data.get("defaults") or []:
+            items = entry.items() if isinstance(entry, dict) else []
+            for k, _v in items:
+                g = str(k).replace("override ", "").strip().lstrip("/")
+                if g.startswith("hydra/") and g not in _HYDRA_GROUPS_OK:
+                    raise YamlProblem(
+                        f"{where}: the defaults entry '{k}' is refused (only "
+                        f"{', '.join(_HYDRA_GROUPS_OK)} may be chosen)"
+                    )
+                if g == "hydra/launcher" and str(_v) not in launcher_choices():
+                    raise YamlProblem(
+                        f"{where}: hydra/launcher '{_v}' is not one of the project's "
+                        f"launchers ({', '.join(launcher_choices())})"
+                    )
+        hyd = data.get("hydra")
+        if isinstance(hyd, dict):
+            for key in _flat_keys(hyd, "hydra"):
+                launcher = key.startswith("hydra.launcher.")
+                ok = (
+                    key in HYDRA_KEYS
+                    or key.startswith(("hydra.sweeper.params", "hydra.help."))
+                    or (launcher and key[len("hydra.launcher.") :] in LAUNCHER_KEYS)
+                )
+                if not ok:
+                    raise YamlProblem(
+                        f"{where}: the Hydra setting '{key}' is not allowed in a shared config "
+                        f"file; allowed: {hydra_allowed()}, hydra.sweeper.params"
+                    )
+    return data
+
+
+def _flat_keys(d: dict, prefix: str):
+    for k, v in d.items():
+        full = f"{prefix}.{k}"
+        if isinstance(v, dict) and v and not full.startswith("hydra.sweeper.params"):
+            yield from _flat_keys(v, full)
+        else:
+            yield full
+
+
+def _flag_values(argv: list[str], flags: tuple[str, ...]) -> list[str]:
+    out = []
+    for i, a in enumerate(argv):
+        for f in flags:
+            if a == f and i + 1 < len(argv):
+                out.append(argv[i + 1])
+            elif a.startswith(f + "="):
+                out.append(a[len(f) + 1 :])
+    return out
+
+
+def check_config_dirs(argv: list[str], cwd=None) -> str | None:
+    """Check every YAML file of the config folders named with -cp/-cd (untrusted); one message
+    or None. Folders inside the project's conf/ are trusted and skipped."""
+    from pathlib import Path
+
+    base = Path(cwd) if cwd is not None else Path.cwd()
+    for name in _flag_values(argv, ("-cn", "--config-name")):
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}", name) or ".." in name:
+            return f"--config-name '{name}': give a config file's name (no folders, no '..')"
+    dirs = _flag_values(argv, ("-cp", "--config-path", "-cd", "--config-dir"))
+    conf = CONF_DIR.resolve()
+    for d in dirs:
+        if d.startswith(("pkg://", "file://")):
+            d = d.split("://", 1)[1]
+            if not d.startswith("/"):
+                return f"config folder '{d}': give a folder path"
+        candidates = [Path(d)] if Path(d).is_absolute() else [base / d, CONF_DIR.parent / "sim" / d]
+        for c in candidates:
+            c = c.resolve()
+            if not c.is_dir() or c == conf or conf in c.parents:
+                continue
+            files = sorted(p for p in c.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+            if len(files) > MAX_YAML_FILES:
+                return f"config folder {c} holds more than {MAX_YAML_FILES} YAML files"
+            for f in files:
+                try:
+                    check_config_file(f)
+                except YamlProblem as e:
+                    return str(e)
     return None

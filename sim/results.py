@@ -23,7 +23,6 @@ import json
 import os
 import platform
 import shutil
-import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
@@ -66,23 +65,55 @@ def package_versions() -> dict[str, str]:
     return out
 
 
+def _git_dir(root: Path) -> Path | None:
+    g = root / ".git"
+    if g.is_dir():
+        return g
+    if g.is_file():  # a worktree or submodule: "gitdir: PATH"
+        text = g.read_text(errors="replace").strip()
+        if text.startswith("gitdir:"):
+            p = Path(text[len("gitdir:") :].strip())
+            return p if p.is_absolute() else (root / p).resolve()
+    return None
+
+
+def _read_ref(gitdir: Path, common: Path, ref: str) -> str | None:
+    for d in (gitdir, common):
+        f = d / ref
+        if f.is_file():
+            return f.read_text(errors="replace").strip()
+    packed = common / "packed-refs"
+    if packed.is_file():
+        for line in packed.read_text(errors="replace").splitlines():
+            parts = line.split()
+            if len(parts) == 2 and parts[1] == ref:
+                return parts[0]
+    return None
+
+
 def git_commit() -> dict[str, object]:
-    """The project's git commit and whether the work tree had uncommitted changes."""
+    """The project's git commit, read from .git's files (git itself is never run: its config and
+    environment could run commands). ``dirty`` is not known this way; the code hash
+    (:func:`code_hash`) says exactly which code ran."""
+    import re
+
     try:
-        head = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=PROJECT_DIR, capture_output=True, text=True, timeout=5
-        )
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=PROJECT_DIR,
-            capture_output=True,
-            text=True,
-            timeout=5,
-        )
-        if head.returncode != 0:
+        gitdir = _git_dir(PROJECT_DIR)
+        if gitdir is None:
             return {"commit": None, "dirty": None}
-        return {"commit": head.stdout.strip(), "dirty": bool(dirty.stdout.strip())}
-    except (OSError, subprocess.SubprocessError):
+        common = gitdir
+        if (gitdir / "commondir").is_file():
+            c = Path((gitdir / "commondir").read_text().strip())
+            common = c if c.is_absolute() else (gitdir / c).resolve()
+        head = (gitdir / "HEAD").read_text(errors="replace").strip()
+        for _ in range(5):
+            if not head.startswith("ref:"):
+                break
+            head = _read_ref(gitdir, common, head[4:].strip()) or ""
+        if not re.fullmatch(r"[0-9a-f]{40}([0-9a-f]{24})?", head):
+            return {"commit": None, "dirty": None}
+        return {"commit": head, "dirty": None}
+    except (OSError, ValueError):
         return {"commit": None, "dirty": None}
 
 

@@ -119,10 +119,14 @@ def test_source_never_instantiates_or_evaluates_config_values(path):
         if isinstance(node, ast.ImportFrom):
             assert "instantiate" not in [a.name for a in node.names], path.name
     # no '_target_' key anywhere: as a string constant or an attribute/name (except in the
-    # override check that refuses it)
+    # override checks that refuse it)
     allowed = set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.FunctionDef) and node.name == "check_overrides":
+        if isinstance(node, ast.FunctionDef) and node.name in ("check_overrides", "_hydra_problem"):
+            allowed |= {id(n) for n in ast.walk(node)}
+        if isinstance(node, ast.Assign) and any(
+            getattr(t, "id", "") == "_REFUSED_KEYS" for t in getattr(node, "targets", [])
+        ):
             allowed |= {id(n) for n in ast.walk(node)}
     for node in ast.walk(tree):
         if id(node) in allowed:
@@ -141,21 +145,25 @@ def test_yaml_is_read_with_safe_load_only():
             if name.startswith("yaml."):
                 used.setdefault(name, []).append(f"{path.name}:{node.lineno}")
     assert "yaml.safe_load" in used, used  # the saved configs are read back (resume, report)
-    assert set(used) <= {"yaml.safe_load", "yaml.safe_dump"}, used
+    # yaml.SafeLoader: untrusted files are composed first (alias expansion bounded, tags checked)
+    assert set(used) <= {"yaml.safe_load", "yaml.safe_dump", "yaml.SafeLoader"}, used
 
 
-def test_the_only_subprocess_is_git_with_fixed_arguments():
-    found = []
+def test_the_source_runs_no_subprocess():
+    """git's config and environment can run commands (core.fsmonitor): the commit is read from
+    .git's files and no program is run."""
     for path in SOURCES:
         for name, node in calls(ast.parse(path.read_text())):
-            if name.startswith("subprocess.") or name in ("os.spawnv", "os.execv"):
-                arg = node.args[0] if node.args else None
-                assert isinstance(arg, ast.List), f"{path.name}:{node.lineno}: argv not a literal"
-                words = [getattr(e, "value", None) for e in arg.elts]
-                assert all(isinstance(w, str) for w in words), words
-                assert words[0] == "git", words
-                found.append(words)
-    assert found  # results.git_commit: git rev-parse HEAD, git status --porcelain
+            assert not name.startswith("subprocess."), f"{path.name}:{node.lineno}: {name}"
+            assert name not in ("os.system", "os.popen", "os.spawnv", "os.execv"), name
+
+
+def test_commit_is_read_from_git_files():
+    from sim.results import git_commit
+
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=PROJECT, capture_output=True, text=True)
+    if head.returncode == 0:
+        assert git_commit()["commit"] == head.stdout.strip()
 
 
 # ------------------------------------------------------------------------------------------
@@ -224,113 +232,185 @@ def test_hydra_callback_target_is_refused_and_nothing_runs(tmp_path):
     assert proc.returncode != 0
 
 
-def test_python_api_refuses_setting_a_target_key():
-    from sim.config import ConfigError, load_config
-
-    with pytest.raises(ConfigError) as e:
-        load_config(["days=2", "interventions.ai_detection._target_=builtins.print"])
-    assert "_target_" in str(e.value)
-
-
-@pytest.mark.parametrize(
-    "ov",
-    [
-        "+interventions.ai_detection._target_=builtins.print",
-        "+_target_=builtins.open",
-        "+population.n_childre=5",
-    ],
-)
-def test_python_api_refuses_added_keys(ov):
-    from sim.config import load_config
-
-    with pytest.raises(Exception) as e:  # noqa: B017 - any refusal naming the key will do
-        load_config(["days=2", ov])
-    assert ov.split("=")[0].lstrip("+") in str(e.value)
-
-
-def test_target_keys_that_reach_a_config_are_ignored(tmp_path):
-    """Whatever the API lets through, the model builds nothing from _target_/_args_."""
-    from sim.config import load_config
-    from sim.model import GroomingModel
-
-    payload = tmp_path / "pwned"
-    try:
-        cfg = load_config(
-            [
-                "population.n_children=60",
-                "burn_in_days=0",
-                "population.n_adults=120",
-                "days=2",
-                "progress=off",
-                "offenders.per_1000_children=100",
-                "interventions.ai_detection.enabled=true",
-                "+interventions.ai_detection._target_=builtins.open",
-                f"+interventions.ai_detection._args_=[{payload},w]",
-                "+_target_=builtins.open",
-                f"+_args_=[{payload},w]",
-            ]
-        )
-    except Exception:  # noqa: BLE001 - refused: nothing can run
-        assert not payload.exists()
-        return
-    assert cfg.interventions.ai_detection._target_ == "builtins.open"  # it did get through
-    m = GroomingModel(cfg).run(progress=False)
-    assert m.day == 2
-    assert not payload.exists(), "a callable named in the config was called"
-
-
 # ------------------------------------------------------------------------------------------
-# Output paths
+# Hydra settings: an allow-list (issue 16, cases 1-3)
 # ------------------------------------------------------------------------------------------
 
-BAD_NAMES = ["../../x", "../../../../x", "a/b", ".hidden", "..", "x/../../y"]
+REFUSED_HYDRA = [
+    ["+hydra.job.env_set.GIT_CONFIG_COUNT=1"],
+    ["hydra.job.env_set={}"],
+    ["hydra.searchpath=[file:///tmp]"],
+    ["hydra/env=evil"],
+    ["hydra/callbacks=x"],
+    ["hydra/job_logging=default"],
+    ["hydra.job_logging.root.level=INFO"],
+    ["hydra.launcher._target_=os.system"],
+    ["hydra.launcher.setup=[x]"],
+    ["hydra.output_subdir=.hydra"],
+    ["hydra/launcher=evil"],
+    ["hydra.run.dir=a,b"],
+]
 
 
-@pytest.mark.parametrize("name", BAD_NAMES)
-def test_scenario_name_that_could_leave_the_folder_is_refused(name):
-    from helpers import make_cfg
+@pytest.mark.parametrize("ov", REFUSED_HYDRA, ids=[o[0] for o in REFUSED_HYDRA])
+def test_hydra_settings_off_the_allow_list_are_refused(ov):
+    from sim.overrides import check_overrides
 
-    from sim.config import ConfigError
-
-    with pytest.raises(ConfigError) as e:
-        make_cfg([f"scenario.name='{name}'"])
-    assert e.value.key == "scenario.name"
-
-
-def test_ordinary_scenario_names_are_accepted():
-    from helpers import make_cfg
-
-    for name in ("baseline_2019", "my-variant.v2", "A1", "x" * 64):
-        assert make_cfg([f"scenario.name={name}"]).scenario.name == name
+    msg = check_overrides(["days=2", *ov])
+    assert msg is not None
+    key = ov[0].lstrip("+").split("=")[0]
+    assert key in msg, msg
+    if not any(w in ov[0] for w in ("launcher=evil", "callbacks", "_target_", ",")):
+        assert "allowed: hydra.run.dir" in msg, msg
 
 
-def files_and_dirs(root: Path) -> tuple[list[Path], list[Path]]:
-    entries = sorted(root.rglob("*"))
-    return [p for p in entries if p.is_file()], [p for p in entries if p.is_dir()]
+ALLOWED_HYDRA = [
+    ["hydra.run.dir=results/x"],
+    ["-m", "hydra.sweep.dir=results/s", "hydra.sweep.subdir=${hydra.job.num}"],
+    ["hydra/launcher=joblib", "hydra.launcher.n_jobs=2", "hydra.launcher.verbose=0"],
+    ["hydra.verbose=true"],
+    ["hydra.job.chdir=false"],
+    ["resume=true"],
+]
 
 
-@pytest.mark.parametrize("name", ["../../x", "../../../../x"])
-def test_dotted_scenario_name_writes_nothing_outside_results(tmp_path, name):
-    """With the default run folder (results/runs/<time>_<scenario>_seed<seed>) as users run it."""
-    work = tmp_path / "a" / "work"
-    work.mkdir(parents=True)
-    proc = sim_cli(*TINY, f"scenario.name='{name}'", cwd=work)
+@pytest.mark.parametrize("ov", ALLOWED_HYDRA, ids=[o[-1] for o in ALLOWED_HYDRA])
+def test_hydra_settings_a_user_needs_are_allowed(ov):
+    from sim.overrides import check_overrides
+
+    ov = [o for o in ov if "${" not in o]
+    assert check_overrides(["days=2", *ov]) is None
+
+
+def test_project_launcher_configs_can_be_chosen():
+    from sim.overrides import check_overrides, launcher_choices
+
+    own = sorted(p.stem for p in (PROJECT / "conf" / "hydra" / "launcher").glob("*.yaml"))
+    assert set(own) <= set(launcher_choices())
+    assert "joblib" in launcher_choices()
+    for name in launcher_choices():
+        assert check_overrides([f"hydra/launcher={name}"]) is None
+
+
+@pytest.mark.slow
+def test_env_set_payload_is_refused_and_nothing_runs(tmp_path):
+    """Issue 16 case 1: git's fsmonitor hook through hydra.job.env_set."""
+    run_dir = tmp_path / "run"
+    proc = sim_cli(
+        *TINY,
+        f"hydra.run.dir={run_dir}",
+        "+hydra.job.env_set.GIT_CONFIG_COUNT=1",
+        "+hydra.job.env_set.GIT_CONFIG_KEY_0=core.fsmonitor",
+        f"+hydra.job.env_set.GIT_CONFIG_VALUE_0='touch {tmp_path}/pwned; false'",
+        cwd=tmp_path,
+    )
     assert proc.returncode == 2, proc.stderr
-    assert "Traceback" not in proc.stdout + proc.stderr
-    line = proc.stderr.strip().splitlines()[-1]
-    assert line.startswith(("error: invalid config value scenario.name=", "error: scenario.name="))
-    assert "'..'" in line
-    files, dirs = files_and_dirs(tmp_path)
-    assert files == [], files
-    # every folder that exists afterwards is the working folder or inside its results/
-    assert all(d in (tmp_path / "a", work) or d.is_relative_to(work / "results") for d in dirs), dirs
+    assert "Traceback" not in proc.stderr
+    assert "hydra.job.env_set" in proc.stderr
+    assert not (tmp_path / "pwned").exists()
+    assert not run_dir.exists()
 
 
-def test_dotted_scenario_name_leaves_no_empty_folder(tmp_path):
-    work = tmp_path / "work"
-    work.mkdir()
-    proc = sim_cli(*TINY, "scenario.name='../../x'", cwd=work)
-    assert proc.returncode == 2
-    runs = work / "results" / "runs"
-    left = sorted(runs.iterdir()) if runs.exists() else []
-    assert left == [], left
+@pytest.mark.slow
+def test_searchpath_with_a_foreign_callback_is_refused(tmp_path):
+    """Issue 16 case 2: a # @package hydra file with a callbacks _target_ on a searchpath."""
+    evil = tmp_path / "evil" / "hydra" / "env"
+    evil.mkdir(parents=True)
+    payload = tmp_path / "pwned"
+    (evil / "evil.yaml").write_text(
+        f"# @package hydra\ncallbacks:\n  x:\n    _target_: builtins.open\n    file: {payload}\n    mode: w\n"
+    )
+    proc = sim_cli(
+        *TINY,
+        f"hydra.run.dir={tmp_path / 'run'}",
+        f"hydra.searchpath=[file://{tmp_path / 'evil'}]",
+        "hydra/env=evil",
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert "hydra.searchpath" in proc.stderr and "Traceback" not in proc.stderr
+    assert not payload.exists()
+
+
+def test_experimental_rerun_is_refused(tmp_path):
+    """Issue 16 case 3: --experimental-rerun unpickles a file."""
+    from sim.overrides import check_overrides
+
+    msg = check_overrides(["--experimental-rerun", str(tmp_path / "x.pickle")])
+    assert msg and "--experimental-rerun" in msg
+
+
+# ------------------------------------------------------------------------------------------
+# Config files a user brings (-cp/-cd): untrusted YAML (issue 16, cases 2 and 4)
+# ------------------------------------------------------------------------------------------
+
+ALIAS_BOMB = "a: &a [x,x,x,x,x,x,x,x,x]\n" + "".join(
+    f"{chr(97 + i)}: &{chr(97 + i)} [" + ",".join([f"*{chr(96 + i)}"] * 9) + "]\n" for i in range(1, 9)
+)
+
+BAD_FILES = {
+    "callback": (
+        "defaults:\n  - config\n  - _self_\nhydra:\n  callbacks:\n    x:\n      _target_: builtins.print\n",
+        "callbacks",
+    ),
+    "target": ("scenario:\n  x:\n    _target_: os.system\n", "_target_"),
+    "package_hydra": ("# @package hydra\njob:\n  env_set:\n    X: 1\n", "@package hydra"),
+    "package_env_set": ("# @package hydra.job.env_set\nX: 1\n", "@package hydra"),
+    "env_set": ("hydra:\n  job:\n    env_set:\n      X: 1\n", "env_set"),
+    "logging": ("defaults:\n  - override hydra/job_logging: evil\n", "hydra/job_logging"),
+    "logging_factory": ("version: 1\nhandlers:\n  h:\n    (): os.system\n", "()"),
+    "foreign_launcher": ("defaults:\n  - override hydra/launcher: evil\n", "evil"),
+    "alias_bomb": (ALIAS_BOMB, "aliases"),
+    "python_tag": ('x: !!python/object/apply:os.system ["touch pwned"]\n', "!!python"),
+    "env": ("scenario:\n  description: ${oc.env:HOME}\n", "oc.env"),
+    "huge": ("x: " + "y" * 300_000 + "\n", "larger than"),
+    "hydra_other": ("hydra:\n  output_subdir: .hydra\n", "hydra.output_subdir"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_FILES))
+def test_untrusted_config_files_are_refused_with_one_message(tmp_path, case):
+    import time
+
+    from sim.overrides import check_config_dirs
+
+    text, words = BAD_FILES[case]
+    (tmp_path / "scenario").mkdir()
+    (tmp_path / "scenario" / "mine.yaml").write_text(text)
+    t0 = time.perf_counter()
+    msg = check_config_dirs(["-cd", str(tmp_path), "scenario=mine"])
+    assert time.perf_counter() - t0 < 5  # the alias bomb is not expanded
+    assert msg is not None and words in msg, msg
+    assert "mine.yaml" in msg
+
+
+def test_ordinary_user_config_folder_is_accepted(tmp_path):
+    from sim.overrides import check_config_dirs
+
+    (tmp_path / "scenario").mkdir()
+    (tmp_path / "scenario" / "mine.yaml").write_text(
+        "# @package _global_\nscenario:\n  name: mine\n  description: a &x test\n"
+        "hydra:\n  run:\n    dir: results/runs/${now:%Y}_${scenario.name}\n"
+        "  launcher:\n    n_jobs: 2\n"
+    )
+    assert check_config_dirs(["-cd", str(tmp_path)]) is None
+
+
+def test_config_name_cannot_leave_the_config_folder():
+    from sim.overrides import check_config_dirs
+
+    assert "config file" in check_config_dirs(["-cn", "../../tmp/evil"])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", ["callback", "alias_bomb", "python_tag", "env"])
+def test_cli_refuses_untrusted_config_dir_without_traceback(tmp_path, case):
+    text, words = BAD_FILES[case]
+    cd = tmp_path / "conf"
+    (cd / "scenario").mkdir(parents=True)
+    (cd / "scenario" / "mine.yaml").write_text(text)
+    (cd / "main.yaml").write_text("defaults:\n  - config\n  - _self_\n")
+    proc = sim_cli(*TINY, "-cd", str(cd), "-cn", "main", f"hydra.run.dir={tmp_path / 'run'}", cwd=tmp_path)
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert words in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "run").exists()
