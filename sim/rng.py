@@ -69,6 +69,10 @@ class Decision(IntEnum):
     ACCOUNT_OPEN = 42  # a child opens an account on a platform on a birthday
     KNOWN_MINOR = 43  # the platform knows a new child account is a minor's (age assurance)
     MIRROR = 44  # a tie is mirrored on a platform both ends hold a new account on
+    OUTREACH_OPTION = 45  # an adaptive offender's joint draw of (platform, route) for an attempt
+    FORUM = 46  # an offender belongs to the offender network that shares tactics (keyed without the day)
+    BEHAVIOUR_FLAG = 47  # account-level behavioural signals flag an offender on an encrypted platform
+    FLAG_CONFIDENCE = 48  # the confidence score a detector gives a flag
 
 
 class Stream(IntEnum):
