@@ -48,7 +48,7 @@ from sim.moderation import BanSettings, ReviewSettings
 from sim.network import NetworkSettings
 from sim.offenders import OffenderSettings
 from sim.organic import OrganicSettings
-from sim.outreach import ContactSettings
+from sim.outreach import AdaptationSettings, ContactSettings
 from sim.platforms import AccountSettings, FeatureSettings
 from sim.population import PopulationSettings
 from sim.suggestions import CandidateSettings, SuggestionResponses, SuggestionSettings
@@ -90,7 +90,7 @@ class PopulationConfig(PopulationSettings):
 
 
 @dataclass
-class OffendersConfig(OffenderSettings):
+class OffendersConfig(AdaptationSettings, OffenderSettings):
     """``offenders.*``: how many offenders, their traits (:mod:`sim.offenders`)."""
 
 

@@ -96,6 +96,7 @@ class Metrics:
             tuple(f"new_children_{s}" for s in STAGES)
             + COUNTERS
             + tuple(f"benign_interactions_{p}" for p in names)
+            + tuple(f"outreach_reaching_{p}" for p in names)
             + LEVELS
             + tuple(f"review_backlog_{p}" for p in names)
         )
@@ -254,6 +255,16 @@ class Metrics:
         off_plat = R.plat[:n_rel][off_in]
         out["offences_by_platform"] = {
             name: int((off_plat == p).sum()) for p, name in enumerate(m.platform_names)
+        }
+        # offenders' outreach attempts that reached a child, by platform (where effort went)
+        out["outreach_reaching_by_platform"] = {
+            name: tot[f"outreach_reaching_{name}"] for name in m.platform_names
+        }
+        # every offender-child contact (relationship) started in the window, by the platform of
+        # its first contact (a child contacted by several offenders counts each time)
+        start_plat = R.first_plat[:n_rel][R.start[:n_rel] >= w0]
+        out["contacts_by_platform"] = {
+            name: int((start_plat == p).sum()) for p, name in enumerate(m.platform_names)
         }
         start_band = np.searchsorted(np.asarray(AGE_BAND_TOP), self.age_at_window_start, side="left")
         out["population_by_age_band"] = {

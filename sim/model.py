@@ -141,6 +141,10 @@ class GroomingModel(mesa.Model):
         self.metrics = Metrics(self)
         self.review_queue = moderation.new_queues(self.n_platforms)
         self.review_carry = np.zeros(self.n_platforms)
+        oc = cfg.offenders
+        self.adapt_params = outreach.AdaptParams(float(oc.adaptation), float(oc.adaptation_exploration))
+        self.outreach_yield = outreach.new_yields(self)
+        self.forum = outreach.forum_members(self)
         self.pending_recontacts: list[tuple[int, int, int, int, int]] = []
         self.pending_returns: list[tuple[int, int, int]] = []
         self.ever_banned = np.zeros(self.pop.n_offenders, bool)

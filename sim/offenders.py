@@ -293,6 +293,7 @@ def _leave(model: GroomingModel, t: int, oi: int, until: int) -> None:
 def _arrive(model: GroomingModel, t: int, oi: int, rng: np.random.Generator) -> None:
     """An offender enters the world in slot ``oi``: traits, accounts and adult ties as at set-up."""
     from sim.network import join_adult
+    from sim.outreach import YIELD_START
 
     pop, pc = model.pop, model.cfg.offenders
     o = int(pop.offender_ids[oi])
@@ -309,6 +310,7 @@ def _arrive(model: GroomingModel, t: int, oi: int, rng: np.random.Generator) -> 
     pop.present[o] = True
     pop.active_rate[oi] = pop.outreach_per_day[oi]
     model.removed_until[oi] = -1
+    model.outreach_yield[oi] = YIELD_START  # a newcomer has learnt nothing yet
     _open_accounts(model, o, rng)
     join_adult(model, t, o, rng)
     model.add_agent(o)

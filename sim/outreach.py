@@ -61,8 +61,25 @@ class ContactSettings:
     recontact_delay_days: int = integer(0, 3650)
 
 
+@dataclass
+class AdaptationSettings:
+    """``offenders.*`` keys of adaptive outreach (0 adaptation: the fixed weights of today)."""
+
+    adaptation: float = prob()
+    adaptation_exploration: float = prob()
+    tactic_sharing: float = prob()
+    forum_share: float = prob()
+
+
+#: An offender's expected yield of a (platform, route) before it has tried it: optimistic, so that
+#: every option is tried before it is given up.
+YIELD_START = 1.0
+
 #: Outreach settings of the kernel.
 OutreachParams = namedtuple("OutreachParams", "noticed max_attempts n_tries")
+#: Adaptive outreach: ``rate`` the learning rate per attempt (0: fixed weights), ``exploration``
+#: the floor of each option's relative weight.
+AdaptParams = namedtuple("AdaptParams", "rate exploration")
 #: Children as outreach sees them: ``n`` child slots, ``ids`` the children present today
 #: (ascending, so by area), ``area_lo/hi`` the range of ``ids`` of each area's children; traits
 #: node-indexed, settings ``[n, P]``.
@@ -89,6 +106,62 @@ ResponseParams = namedtuple(
 Resolution = namedtuple("Resolution", "accepted blocked reported")
 
 
+@kernel
+def _allocation(seed, day, o, a, st, channel_w, acct, banned, features, y, explore):
+    """The (platform, route) of attempt ``a`` of an adaptive offender ``o`` (-1, -1: none open).
+
+    Options are the routes on the offender's unbanned accounts that have the route's feature. The
+    fixed weights give each option ``channel_w[st, route] / (platforms with the route)``; an option's
+    weight is that times ``explore + (1 - explore) * y[p, route] / max(y)`` (``y``: the offender's
+    running yield estimates), so options that stop yielding fall to the exploration floor and
+    effort goes where children are still reachable. With equal estimates it is the fixed weights,
+    renormalised over the options the offender has.
+    """
+    n_plat = features.shape[0]
+    n_routes = features.shape[1]
+    ymax = 0.0
+    for ch in range(n_routes):
+        for p in range(n_plat):
+            if acct[o, p] and not banned[o, p] and features[p, ch] and y[p, ch] > ymax:
+                ymax = y[p, ch]
+    tot = 0.0
+    for ch in range(n_routes):
+        n_ok = 0
+        for p in range(n_plat):
+            if acct[o, p] and not banned[o, p] and features[p, ch]:
+                n_ok += 1
+        if n_ok == 0:
+            continue
+        for p in range(n_plat):
+            if acct[o, p] and not banned[o, p] and features[p, ch]:
+                rel = y[p, ch] / ymax if ymax > 0.0 else 1.0
+                tot += channel_w[st, ch] / n_ok * (explore + (1.0 - explore) * rel)
+    if tot <= 0.0:
+        return -1, -1
+    r = u01(seed, day, Decision.OUTREACH_OPTION, o, a) * tot
+    acc = 0.0
+    last_p = -1
+    last_ch = -1
+    for ch in range(n_routes):
+        n_ok = 0
+        for p in range(n_plat):
+            if acct[o, p] and not banned[o, p] and features[p, ch]:
+                n_ok += 1
+        if n_ok == 0:
+            continue
+        for p in range(n_plat):
+            if acct[o, p] and not banned[o, p] and features[p, ch]:
+                rel = y[p, ch] / ymax if ymax > 0.0 else 1.0
+                w = channel_w[st, ch] / n_ok * (explore + (1.0 - explore) * rel)
+                if w > 0.0:
+                    last_p = p
+                    last_ch = ch
+                acc += w
+                if r < acc and w > 0.0:
+                    return p, ch
+    return last_p, last_ch
+
+
 @kernel(parallel=True)
 def outreach(
     seed: int,
@@ -100,6 +173,8 @@ def outreach(
     accounts: Accounts,
     children: Reachable,
     ties: Ties,
+    adapt: AdaptParams,
+    yield_est: np.ndarray,
     out: Reached,
 ) -> None:
     """Contact attempts of each offender today (search, location, livestream, game chat, lists).
@@ -159,6 +234,8 @@ def outreach(
         children.area_hi,
     )
     present = children.ids
+    index_of_node = offenders.index_of_node
+    learn_rate, explore = adapt.rate, adapt.exploration
     n_present = present.shape[0]
     out_child, out_plat, out_chan = out.child, out.plat, out.chan
     n_off = ids.shape[0]
@@ -173,30 +250,40 @@ def outreach(
         if n_att > max_attempts:
             n_att = max_attempts
         st = strategy[i]
+        oi = index_of_node[o]
         for a in range(n_att):
-            r = u01(seed, day, Decision.OUTREACH_CHANNEL, o, a)
-            ch = n_routes - 1
-            acc = 0.0
-            for c in range(n_routes):
-                acc += channel_w[st, c]
-                if r < acc:
-                    ch = c
-                    break
-            # platform among unbanned accounts with the feature
-            n_ok = 0
-            for p in range(n_plat):
-                if acct[o, p] and not banned[o, p] and features[p, ch]:
-                    n_ok += 1
-            if n_ok == 0:
-                continue
-            pick = int(u01(seed, day, Decision.OUTREACH_PLATFORM, o, a) * n_ok)
-            p = -1
-            for q in range(n_plat):
-                if acct[o, q] and not banned[o, q] and features[q, ch]:
-                    if pick == 0:
-                        p = q
+            if learn_rate > 0.0:
+                # adaptive: one joint draw of (platform, route), weighted by the fixed weights and
+                # by what has worked for this offender (see _allocation)
+                p, ch = _allocation(
+                    seed, day, o, a, st, channel_w, acct, banned, features, yield_est[oi], explore
+                )
+                if p < 0:
+                    continue
+            else:
+                r = u01(seed, day, Decision.OUTREACH_CHANNEL, o, a)
+                ch = n_routes - 1
+                acc = 0.0
+                for c in range(n_routes):
+                    acc += channel_w[st, c]
+                    if r < acc:
+                        ch = c
                         break
-                    pick -= 1
+                # platform among unbanned accounts with the feature
+                n_ok = 0
+                for p in range(n_plat):
+                    if acct[o, p] and not banned[o, p] and features[p, ch]:
+                        n_ok += 1
+                if n_ok == 0:
+                    continue
+                pick = int(u01(seed, day, Decision.OUTREACH_PLATFORM, o, a) * n_ok)
+                p = -1
+                for q in range(n_plat):
+                    if acct[o, q] and not banned[o, q] and features[q, ch]:
+                        if pick == 0:
+                            p = q
+                            break
+                        pick -= 1
             pbit = 1 << p
             for t in range(n_tries):
                 key = a * n_tries + t
@@ -255,6 +342,10 @@ def outreach(
                     out_plat[base + a] = p
                     out_chan[base + a] = ROUTE_CHANNEL[ch]
                 break
+            if learn_rate > 0.0:
+                # what worked: did this attempt reach a child (1) or not (0)
+                hit = 1.0 if out_child[base + a] >= 0 else 0.0
+                yield_est[oi, p, ch] += learn_rate * (hit - yield_est[oi, p, ch])
 
 
 @kernel
@@ -355,6 +446,32 @@ def _cat(arrs) -> np.ndarray:
     return np.concatenate(arrs) if arrs else np.zeros(0, np.int64)
 
 
+def new_yields(model: GroomingModel) -> np.ndarray:
+    """Every offender slot's yield estimates ``[offender index, platform, route]`` at the start."""
+    return np.full((model.pop.n_offenders, model.n_platforms, len(Route)), YIELD_START)
+
+
+def forum_members(model: GroomingModel) -> np.ndarray:
+    """Offender indices in the tactic-sharing offender network (keyed draw per offender slot)."""
+    share = float(model.cfg.offenders.forum_share)
+    n = model.pop.n_offenders
+    return np.array([i for i in range(n) if model.draw(0, Decision.FORUM, i, 0) < share], np.int64)
+
+
+def share_tactics(model: GroomingModel) -> None:
+    """Offenders in the offender network move their yield estimates a step ``tactic_sharing``
+    towards the network's mean (peers copy what works for them); once a day, after outreach."""
+    s = float(model.cfg.offenders.tactic_sharing)
+    members = model.forum
+    if s <= 0.0 or members.size < 2:
+        return
+    here = members[model.pop.present[model.pop.offender_ids[members]]]
+    if here.size < 2:
+        return
+    y = model.outreach_yield
+    y[here] += s * (y[here].mean(axis=0) - y[here])
+
+
 def daily(model: GroomingModel, d: int) -> list:
     """Today's outreach attempts that reached a child, as one group for :func:`resolve`."""
     pop = model.pop
@@ -373,11 +490,18 @@ def daily(model: GroomingModel, d: int) -> list:
         accounts=model.accounts,
         children=model.reachable,
         ties=model.ties.arrays,
+        adapt=model.adapt_params,
+        yield_est=model.outreach_yield,
         out=out,
     )
+    if model.adapt_params.rate > 0.0:
+        share_tactics(model)
     ok = out.child >= 0
     o = np.repeat(offs.astype(np.int64), MAX_ATTEMPTS_PER_DAY)[ok]
     model.metrics.add("outreach_attempts_reaching_a_child", int(ok.sum()))
+    per_plat = np.bincount(out.plat[ok], minlength=model.n_platforms)
+    for p, name in enumerate(model.platform_names):
+        model.metrics.add(f"outreach_reaching_{name}", int(per_plat[p]))
     return [(o, out.child[ok], out.plat[ok], out.chan[ok], False)]
 
 

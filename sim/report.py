@@ -144,6 +144,70 @@ def mean_interval(x: np.ndarray, confidence: float = 0.95) -> tuple[float, float
     return mean, float(ci.low), float(ci.high)
 
 
+def ratio_interval(
+    num: np.ndarray, den: np.ndarray, confidence: float = 0.95, resamples: int = 4000
+) -> tuple[float, float, float]:
+    """``mean(num) / mean(den)`` over paired seeds and a percentile bootstrap interval (seeds
+    resampled with a fixed generator, so the interval is reproducible). nan where the denominator's
+    mean is 0; the interval is nan with fewer than two pairs."""
+    num, den = np.asarray(num, float), np.asarray(den, float)
+    if num.size == 0 or float(den.mean()) == 0.0:
+        return math.nan, math.nan, math.nan
+    est = float(num.mean() / den.mean())
+    if num.size < 2:
+        return est, math.nan, math.nan
+    rng = np.random.default_rng(20240611)
+    idx = rng.integers(0, num.size, size=(resamples, num.size))
+    d = den[idx].mean(axis=1)
+    ok = d != 0
+    r = num[idx].mean(axis=1)[ok] / d[ok]
+    a = (1.0 - confidence) / 2.0
+    return est, float(np.quantile(r, a)), float(np.quantile(r, 1.0 - a))
+
+
+#: Per-platform measures of summary.json that displacement is computed on ({p}: the platform).
+DISPLACEMENT_MEASURES = {
+    "offences": "offences_by_platform.{p}",
+    "children_first_contacted": "by_platform.{p}.contacted",
+    "contacts": "contacts_by_platform.{p}",
+    "outreach_reaching": "outreach_reaching_by_platform.{p}",
+}
+
+
+def displacement(
+    base: list[dict], scen: list[dict], protected: list[str], key: str = DISPLACEMENT_MEASURES["offences"]
+) -> dict:
+    """Displacement of harm between platforms, from paired summaries (``base[i]`` and ``scen[i]``
+    share a seed) of a measure applied on the platforms ``protected`` only.
+
+    ``key`` is the path of a per-platform count in summary.json with ``{p}`` for the platform
+    (:data:`DISPLACEMENT_MEASURES`). Returns the paired differences
+    (scenario - baseline, mean and t-interval) on the protected and on the other platforms, and the
+    displacement ratio = gained where the measure is absent / prevented where it is present (0: no
+    displacement; 1: all of it displaced; negative: a diffusion of benefits), with a bootstrap
+    interval over seeds.
+    """
+    plats = list(base[0]["offences_by_platform"]) if base else []
+    others = [p for p in plats if p not in protected]
+
+    def tot(runs, names):
+        return np.array([sum(_get(r, key.format(p=p)) for p in names) for r in runs], float)
+
+    bp, sp = tot(base, protected), tot(scen, protected)
+    bo, so = tot(base, others), tot(scen, others)
+    return {
+        "key": key,
+        "protected": list(protected),
+        "others": others,
+        "pairs": len(base),
+        "protected_change": paired_interval(sp, bp),
+        "others_change": paired_interval(so, bo),
+        "baseline_protected": float(bp.mean()) if bp.size else math.nan,
+        "baseline_others": float(bo.mean()) if bo.size else math.nan,
+        "ratio": ratio_interval(so - bo, bp - sp),
+    }
+
+
 def _sem(x: np.ndarray) -> float:
     from scipy import stats
 

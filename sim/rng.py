@@ -70,6 +70,8 @@ class Decision(IntEnum):
     KNOWN_MINOR = 43  # the platform knows a new child account is a minor's (age assurance)
     MIRROR = 44  # a tie is mirrored on a platform both ends hold a new account on
     SUGGEST_WALK = 45  # a step of a two-hop walk that samples friend-suggestion candidates
+    OUTREACH_OPTION = 46  # an adaptive offender's joint draw of (platform, route) for an attempt
+    FORUM = 47  # an offender belongs to the offender network that shares tactics (keyed without the day)
 
 
 class Stream(IntEnum):
