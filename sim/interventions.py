@@ -322,7 +322,8 @@ class CrossPlatformSharing(Intervention):
             return
         self.pending = [x for x in self.pending if x[0] > day]
         for _, o, p_from, q in sorted(due):
-            if model.pop.banned_acct[o, q]:
+            # already banned there, or the account closed since (the offender left the world)
+            if model.pop.banned_acct[o, q] or not model.pop.acct[o, q]:
                 continue
             self.count(model, "shared_signals")
             if model.draw(day, Decision.SHARE, o, 64 + p_from * 8 + q) < self.params.ban_probability:

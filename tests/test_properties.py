@@ -201,7 +201,12 @@ def check_offences_have_relationships(model, s: dict) -> None:
 def check_bans(model, s: dict) -> None:
     pop = model.pop
     benign = pop.role != Role.OFFENDER
-    assert int(pop.banned_acct[benign].sum()) == s["benign_accounts_banned"]
+    # every wrongful ban is still on its account, unless the account closed when its child left
+    # at 18 (a leaver closes at most one account per platform)
+    still = int(pop.banned_acct[benign].sum())
+    assert still <= s["benign_accounts_banned"] <= still + len(pop.platform_names) * s["children_left"]
+    if s["children_left"] == 0:
+        assert still == s["benign_accounts_banned"]
     assert not (pop.banned_acct & ~pop.acct).any(), "a ban on an account that does not exist"
     assert s["offenders_banned"] <= s["bans"]
     assert s["offenders_banned"] <= pop.n_offenders
@@ -269,7 +274,7 @@ def rich(scenario: str, n_children: int, n_adults: int, days: int, seed: int) ->
 
 
 #: Explicit examples run before the random ones (Hypothesis favours small, boundary values).
-RICH = [rich("baseline_2019", 400, 800, 25, 3), rich("nspcc_package", 400, 800, 25, 4)]
+RICH = [rich("baseline_2019", 400, 800, 25, 3), rich("nspcc_package", 400, 800, 25, 5)]
 RICH_TINY = rich("baseline_2019", 150, 300, 8, 5)
 
 PROPERTIES = (
