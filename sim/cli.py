@@ -148,6 +148,13 @@ def main(cfg: DictConfig) -> dict | None:
                 f"resume: {out_dir} holds a finished run with a different config; use a new "
                 "sweep folder (hydra.sweep.dir=...) or remove that run"
             )
+        if cfg.resume:
+            from sim.results import run_problem
+
+            _fail(
+                f"resume: the run folder {out_dir} is damaged or incomplete "
+                f"({run_problem(out_dir)}); remove it and resume again to rerun that job"
+            )
         _fail(
             f"the run folder {out_dir} already holds files; choose another with "
             "hydra.run.dir=PATH (a finished run is never overwritten), or resume=true to "

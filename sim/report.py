@@ -703,7 +703,8 @@ def _context(c: Comparison) -> dict:
     for sc, seeds_m in c.missing.items():
         warn.append(("missing", sc, f"seeds without a partner run {seeds_m} (left out of its pairs)"))
     for name in c.incomplete:
-        warn.append(("incomplete", name, "incomplete job folder (not used)"))
+        what = "listed in multirun.yaml, no complete folder" if name.startswith("job not run") else None
+        warn.append(("incomplete", name, what or "incomplete job folder (not used)"))
     for p in c.problems:
         warn.append(("problem", "", p))
 
@@ -959,9 +960,21 @@ def build_report(
     sweep = Path(sweep_dir)
     if not sweep.is_dir():
         raise ReportError(f"sweep folder {sweep} does not exist")
-    runs, incomplete = load_runs(sweep)
+    from sim.results import RunError, missing_jobs
+
+    try:
+        runs, incomplete = load_runs(sweep)
+        jobs = missing_jobs(sweep, runs)
+    except RunError as e:
+        raise ReportError(str(e)) from None
     if not runs:
         raise ReportError(f"no complete run folders under {sweep}")
+    if jobs and not quiet:
+        print(
+            f"warning: {len(jobs)} job(s) of {sweep / 'multirun.yaml'} have no complete run "
+            "folder (rerun the sweep with resume=true to finish them):\n  " + "\n  ".join(jobs)
+        )
+    incomplete = [*incomplete, *(f"job not run: {j}" for j in jobs)]
     problems = check_consistent(runs)
     if problems and not allow_mixed:
         raise ReportError(

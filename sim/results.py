@@ -193,6 +193,8 @@ def write_run(
             "machine": {"platform": platform.platform(), "cpus": os.cpu_count()},
         }
         (tmp / "metadata.json").write_text(json.dumps(meta, indent=2) + "\n")
+        sums = {f: _sha256(tmp / f) for f in RUN_FILES if (tmp / f).is_file()}
+        (tmp / CHECKSUMS).write_text(json.dumps(sums, indent=2, sort_keys=True) + "\n")
         if final.exists():
             final.rmdir()
         os.replace(tmp, final)
@@ -200,6 +202,68 @@ def write_run(
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return final
+
+
+CHECKSUMS = "checksums.json"
+#: Keys every summary.json has (a hand-edited or truncated one is refused).
+SUMMARY_KEYS = ("scenario", "seed", "days", "children", "adults", "offenders", "rates")
+
+
+class RunError(ValueError):
+    """A damaged run folder; the message names the folder and what is wrong."""
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def run_problem(run_dir: str | os.PathLike) -> str | None:
+    """None if ``run_dir`` is a complete, undamaged run folder; else what is wrong with it.
+
+    Resume and the report both use this one notion of "complete": every file present, the
+    checksums written with the run match, and the files parse with the expected contents.
+    """
+    d = Path(run_dir)
+    for f in (*RUN_FILES, CHECKSUMS):
+        if not (d / f).is_file():
+            return f"{f} is missing"
+    try:
+        sums = json.loads((d / CHECKSUMS).read_text())
+        if not isinstance(sums, dict) or set(sums) != set(RUN_FILES):
+            return f"{CHECKSUMS} does not list the run's files"
+        for f in RUN_FILES:
+            if _sha256(d / f) != sums[f]:
+                return f"{f} was changed or damaged after the run was written (checksum differs)"
+        summary = json.loads((d / "summary.json").read_text())
+        if not isinstance(summary, dict):
+            return "summary.json is not a JSON object"
+        missing = [k for k in SUMMARY_KEYS if k not in summary]
+        if missing:
+            return f"summary.json lacks {', '.join(missing)}"
+        if not isinstance(summary["seed"], int) or isinstance(summary["seed"], bool):
+            return f"summary.json has a non-integer seed {summary['seed']!r}"
+        config = yaml.safe_load((d / "config.yaml").read_text())
+        if not isinstance(config, dict):
+            return "config.yaml is not a mapping"
+        meta = json.loads((d / "metadata.json").read_text())
+        if not isinstance(meta, dict):
+            return "metadata.json is not a JSON object"
+        with (d / "timeseries.csv").open() as fh:
+            rows = list(csv.reader(fh))
+        if not rows or any(len(r) != len(rows[0]) for r in rows):
+            return "timeseries.csv has rows of different lengths"
+        np.array(rows[1:], dtype=np.int64)
+    except (OSError, UnicodeDecodeError) as e:
+        return f"cannot be read ({e})"
+    except json.JSONDecodeError as e:
+        return f"a JSON file is damaged ({e.msg} at line {e.lineno})"
+    except yaml.YAMLError as e:
+        return f"config.yaml cannot be read ({str(e).splitlines()[0]})"
+    except (ValueError, TypeError) as e:
+        return f"timeseries.csv holds a value that is not an integer ({str(e).splitlines()[0]})"
+    return None
 
 
 def remove_stale_partials(out_dir: str | os.PathLike) -> None:
@@ -212,8 +276,7 @@ def remove_stale_partials(out_dir: str | os.PathLike) -> None:
 
 def is_complete(run_dir: str | os.PathLike) -> bool:
     """True if ``run_dir`` holds every file of a finished run."""
-    d = Path(run_dir)
-    return all((d / f).is_file() for f in RUN_FILES) and (d / "summary.json").stat().st_size > 0
+    return run_problem(run_dir) is None
 
 
 def read_summary(run_dir: str | os.PathLike) -> dict:
@@ -237,44 +300,64 @@ class Run:
     config: dict
     commit: str | None
     timeseries: dict[str, np.ndarray] = field(default_factory=dict)
+    code_hash: str | None = None
+
+
+def _started(sub: Path) -> bool:
+    """True if a job folder holds any of a run's files (an empty one never started writing)."""
+    return any((sub / f).exists() for f in (*RUN_FILES, CHECKSUMS))
 
 
 def load_runs(sweep_dir: Path) -> tuple[list[Run], list[str]]:
-    """Complete runs under ``sweep_dir`` and the names of incomplete job folders."""
+    """Complete runs under ``sweep_dir`` and the names of job folders that never finished.
+
+    Raises RunError for a damaged folder (a run's files present but truncated, edited or
+    unreadable), naming the folder and what is wrong.
+    """
     runs, incomplete = [], []
     for sub in sorted(p for p in sweep_dir.iterdir() if p.is_dir()):
         if sub.name.startswith(".") or sub.name == "figures":
             if ".partial" in sub.name:
                 incomplete.append(sub.name)
             continue
-        files = [sub / f for f in ("summary.json", "config.yaml", "metadata.json", "timeseries.csv")]
-        if not all(f.is_file() for f in files):
+        if not _started(sub):
             incomplete.append(sub.name)
             continue
-        summary = json.loads(files[0].read_text())
-        config = yaml.safe_load(files[1].read_text())
-        meta = json.loads(files[2].read_text())
-        with files[3].open() as fh:
+        problem = run_problem(sub)
+        if problem:
+            raise RunError(
+                f"run folder {sub} is damaged: {problem}; remove it and rerun the sweep with resume=true"
+            )
+        summary = json.loads((sub / "summary.json").read_text())
+        config = yaml.safe_load((sub / "config.yaml").read_text())
+        meta = json.loads((sub / "metadata.json").read_text())
+        with (sub / "timeseries.csv").open() as fh:
             rows = list(csv.reader(fh))
         cols = rows[0]
         data = np.array(rows[1:], dtype=np.int64) if len(rows) > 1 else np.zeros((0, len(cols)), np.int64)
         ts = {c: data[:, i] for i, c in enumerate(cols)}
-        runs.append(
-            Run(
-                sub,
-                summary["scenario"],
-                int(summary["seed"]),
-                summary,
-                config,
-                (meta.get("git") or {}).get("commit"),
-                ts,
-            )
+        run = Run(
+            sub,
+            str(summary["scenario"]),
+            int(summary["seed"]),
+            summary,
+            config,
+            (meta.get("git") or {}).get("commit"),
+            ts,
+            meta.get("code_hash"),
         )
+        run.overrides = list(meta.get("overrides") or [])
+        runs.append(run)
     return runs, incomplete
 
 
+#: Keys that do not change a run's results (not compared within a scenario).
+_NOT_RESULTS = ("seed", "resume", "report", "print_summary", "progress", "threads", "backend", "mesa_agents")
+
+
 def check_consistent(runs: list[Run]) -> list[str]:
-    """Differences that make runs incomparable (config outside scenario/seed, code version)."""
+    """Differences that make runs incomparable: config outside scenario/seed, the code that ran
+    (hash of the package's source), and, within one scenario, any setting but the seed."""
     problems = []
     ref = runs[0]
     for r in runs[1:]:
@@ -283,4 +366,63 @@ def check_consistent(runs: list[Run]) -> list[str]:
                 problems.append(f"{r.path.name}: '{sec}' differs from {ref.path.name}")
         if r.commit != ref.commit:
             problems.append(f"{r.path.name}: code version {r.commit} differs from {ref.commit}")
+    hashes = {r.code_hash for r in runs}
+    if len(hashes) > 1:
+        by = {}
+        for r in runs:
+            by.setdefault(r.code_hash, []).append(r.path.name)
+        parts = [f"{(h or 'none recorded')[:12]}: {', '.join(v[:3])}" for h, v in by.items()]
+        problems.append("runs come from different code (code hash " + "; ".join(parts) + ")")
+    first: dict[str, Run] = {}
+    for r in runs:
+        f = first.setdefault(r.scenario, r)
+        if f is r:
+            continue
+        a = {k: v for k, v in r.config.items() if k not in _NOT_RESULTS}
+        b = {k: v for k, v in f.config.items() if k not in _NOT_RESULTS}
+        diff = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
+        if diff:
+            problems.append(
+                f"{r.path.name}: scenario '{r.scenario}' has other settings than "
+                f"{f.path.name} ({', '.join(diff)} differ)"
+            )
     return problems
+
+
+def _override_map(items: list[str]) -> dict[str, str]:
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    out = {}
+    for o in OverridesParser.create().parse_overrides(list(items)):
+        out[o.key_or_group] = repr(o.value())
+    return out
+
+
+def missing_jobs(sweep_dir: Path, runs: list[Run]) -> list[str]:
+    """Jobs listed by the sweep's multirun.yaml that have no complete run folder (as overrides)."""
+    f = Path(sweep_dir) / "multirun.yaml"
+    if not f.is_file():
+        return []
+    try:
+        from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+        from hydra.core.override_parser.overrides_parser import OverridesParser
+
+        mr = yaml.safe_load(f.read_text())
+        hyd = mr.get("hydra") or {}
+        task = list((hyd.get("overrides") or {}).get("task") or [])
+        params = (hyd.get("sweeper") or {}).get("params") or {}
+        items = [f"{k}={v}" for k, v in params.items()] + task
+        parsed = OverridesParser.create().parse_overrides(items)
+        batches = BasicSweeper.split_arguments(parsed, None)
+        jobs = [job for batch in batches for job in batch]
+    except Exception as e:  # noqa: BLE001 - a damaged multirun.yaml
+        raise RunError(
+            f"{f} cannot be read ({str(e).splitlines()[0] if str(e) else type(e).__name__})"
+        ) from None
+    have = [_override_map(getattr(r, "overrides", [])) for r in runs]
+    out = []
+    for job in jobs:
+        want = _override_map(job)
+        if not any(all(h.get(k) == v for k, v in want.items()) for h in have):
+            out.append(" ".join(job))
+    return out
