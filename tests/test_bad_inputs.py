@@ -543,3 +543,141 @@ if __name__ == "__main__":  # regenerate the stored fuzz examples
 
     FUZZ_FILE.write_text(json.dumps(generate_fuzz(), indent=1, ensure_ascii=True) + "\n")
     print(f"wrote {FUZZ_FILE}")
+
+
+# ------------------------------------------------------------------------------------------
+# Damaged run folders and mixed runs (issue 16, cases 5-8)
+# ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def tiny_sweep(tmp_path_factory):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    sweep = tmp_path_factory.mktemp("sw") / "sweep"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sim",
+            "-m",
+            "population.n_children=60",
+            "population.n_adults=120",
+            "days=3",
+            "burn_in_days=0",
+            "progress=off",
+            "print_summary=false",
+            "seed=1,2",
+            "scenario=baseline_2019,education",
+            f"hydra.sweep.dir={sweep}",
+        ],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return sweep
+
+
+def _copy(sweep, tmp_path):
+    import shutil
+
+    dst = tmp_path / "copy"
+    shutil.copytree(sweep, dst)
+    return dst
+
+
+DAMAGE = {
+    "empty_summary": ("summary.json", lambda t: "", "checksum"),
+    "truncated_csv": ("timeseries.csv", lambda t: t[: len(t) // 2], "checksum"),
+    "edited_count": (
+        "summary.json",
+        lambda t: t.replace('"children": 60', '"children": 1000000000'),
+        "checksum",
+    ),
+    "tagged_config": ("config.yaml", lambda t: "x: !!python/name:os.system\n" + t, "checksum"),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", sorted(DAMAGE))
+def test_report_refuses_a_damaged_run_with_one_message(tiny_sweep, tmp_path, case):
+    from sim.report import ReportError, build_report
+    from sim.results import is_complete
+
+    sweep = _copy(tiny_sweep, tmp_path)
+    name, edit, words = DAMAGE[case]
+    run = sorted(p for p in sweep.iterdir() if p.name.startswith("1_"))[0]
+    f = run / name
+    f.write_text(edit(f.read_text()))
+    with pytest.raises(ReportError) as e:
+        build_report(sweep, quiet=True)
+    assert run.name in str(e.value) and words in str(e.value), str(e.value)
+    assert not is_complete(run)  # resume agrees
+
+
+@pytest.mark.slow
+def test_missing_figure_is_incomplete_for_report_and_resume(tiny_sweep, tmp_path):
+    from sim.report import ReportError, build_report
+    from sim.results import is_complete
+
+    sweep = _copy(tiny_sweep, tmp_path)
+    run = sorted(p for p in sweep.iterdir() if p.name.startswith("1_"))[0]
+    (run / "figures" / "exposure.png").unlink()
+    assert not is_complete(run)
+    with pytest.raises(ReportError, match="exposure.png is missing"):
+        build_report(sweep, quiet=True)
+
+
+@pytest.mark.slow
+def test_report_refuses_mixed_code_hashes_and_mixed_knobs(tiny_sweep, tmp_path):
+    import json
+
+    import yaml
+
+    from sim.report import ReportError, build_report
+    from sim.results import CHECKSUMS, _sha256
+
+    sweep = _copy(tiny_sweep, tmp_path)
+    run = sorted(p for p in sweep.iterdir() if p.name.startswith("3_"))[0]
+
+    def reseal():
+        sums = json.loads((run / CHECKSUMS).read_text())
+        for k in sums:
+            sums[k] = _sha256(run / k)
+        (run / CHECKSUMS).write_text(json.dumps(sums))
+
+    meta = json.loads((run / "metadata.json").read_text())
+    meta["code_hash"] = "0" * 64
+    (run / "metadata.json").write_text(json.dumps(meta))
+    reseal()
+    with pytest.raises(ReportError, match="different code"):
+        build_report(sweep, quiet=True)
+    meta["code_hash"] = json.loads(
+        (sweep / sorted(p.name for p in sweep.iterdir())[0] / "metadata.json").read_text()
+    )["code_hash"]
+    (run / "metadata.json").write_text(json.dumps(meta))
+    cfg = yaml.safe_load((run / "config.yaml").read_text())
+    cfg["interventions"]["education"]["start_day"] += 1
+    (run / "config.yaml").write_text(yaml.safe_dump(cfg))
+    reseal()
+    with pytest.raises(ReportError, match="other settings"):
+        build_report(sweep, quiet=True)
+
+
+@pytest.mark.slow
+def test_report_lists_jobs_of_multirun_yaml_without_a_folder(tiny_sweep, tmp_path, capsys):
+    import shutil
+
+    from sim.report import build_report
+
+    sweep = _copy(tiny_sweep, tmp_path)
+    gone = sorted(p for p in sweep.iterdir() if p.name.startswith("3_"))[0]
+    shutil.rmtree(gone)
+    build_report(sweep)
+    out = capsys.readouterr().out
+    assert "1 job(s)" in out and "seed=2" in out and "scenario=education" in out, out
