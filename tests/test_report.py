@@ -45,7 +45,7 @@ from sim.report import (
     metric_specs,
     paired_interval,
 )
-from sim.results import Run, write_run
+from sim.results import Run, write_checksums, write_run
 
 pytestmark = pytest.mark.slow  # builds sweeps through the real command line
 
@@ -393,6 +393,7 @@ def _doctored_copy(runs_dir, tmp_path, edit) -> Path:
             s = json.loads(f.read_text())
             edit(s)
             f.write_text(json.dumps(s))
+            write_checksums(sub)  # a deliberate edit: sealed again
     return dst
 
 

@@ -31,7 +31,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sim.results import RUN_FILES, is_complete
+from sim.results import RUN_FILES, is_complete, write_checksums
 
 pytestmark = pytest.mark.slow  # real sweeps, killed and resumed, in subprocesses
 
@@ -284,6 +284,7 @@ def as_scenario(src: Path, dst: Path, scenario: str) -> None:
     c = yaml.safe_load((dst / "config.yaml").read_text())
     c["scenario"]["name"] = scenario
     (dst / "config.yaml").write_text(yaml.safe_dump(c))
+    write_checksums(dst)  # a deliberate edit: sealed again
 
 
 @pytest.fixture
@@ -314,6 +315,7 @@ def test_report_refuses_runs_of_another_code_version_unless_allowed(resumed_copy
     meta = json.loads(meta_file.read_text())
     meta["git"]["commit"] = "0" * 40
     meta_file.write_text(json.dumps(meta))
+    write_checksums(meta_file.parent)
     with pytest.raises(ReportError) as e:
         build_report(resumed_copy, quiet=True)
     msg = str(e.value)
