@@ -190,12 +190,12 @@ def _hydra_problem(o) -> str | None:
                     "a launcher is chosen among the project's own launcher configs"
                 )
         return None
+    if key.startswith("hydra.sweeper.params."):  # _target_ keys were refused before
+        return None  # sweep values of model keys; each job's overrides are checked again
     if o.is_sweep_override() and key.startswith("hydra."):
         return f"'{o.input_line}': Hydra settings cannot be swept; give one value"
     if key in HYDRA_KEYS:
         return None
-    if key.startswith("hydra.sweeper.params.") and "_target_" not in key:
-        return None  # sweep values of model keys; each job's overrides are checked again
     if key.startswith("hydra.launcher.") and key[len("hydra.launcher.") :] in LAUNCHER_KEYS:
         return None
     return refused
