@@ -480,11 +480,15 @@ def test_compare_scenarios_end_to_end(tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "Traceback" not in proc.stderr
     jobs = sorted(p.name for p in sweep.iterdir() if p.is_dir() and p.name != "figures")
+    rest = (
+        "burn_in_days=0,days=20,offenders.per_1000_children=40,"
+        "population.n_adults=600,population.n_children=300"
+    )
     assert jobs == [
-        "baseline_2019_seed1",
-        "baseline_2019_seed2",
-        "nspcc_package_seed1",
-        "nspcc_package_seed2",
+        f"baseline_2019_seed1_{rest}",
+        f"baseline_2019_seed2_{rest}",
+        f"nspcc_package_seed1_{rest}",
+        f"nspcc_package_seed2_{rest}",
     ]
     for f in ("comparison.csv", "report.md", "report.html"):
         assert (sweep / f).is_file(), f
