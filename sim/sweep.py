@@ -290,12 +290,15 @@ def register_resolvers() -> None:
 
 
 def count_jobs(config) -> int | None:
-    """How many jobs the basic sweeper makes of this multirun (None for another sweeper)."""
+    """How many jobs the sweeper makes of this multirun (None for a sweeper not known here)."""
     from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
     hc = config.hydra
-    if "BasicSweeper" not in str(hc.sweeper.get("_target_", "")):
+    target = str(hc.sweeper.get("_target_", ""))
+    if target.endswith(".PointsSweeper"):
+        return len(read_points(hc.sweeper.points))
+    if "BasicSweeper" not in target:
         return None
     cmd = list(hc.overrides.task)
     keys = {o.partition("=")[0] for o in cmd}
@@ -407,4 +410,17 @@ class SweepCallback(Callback):
             pass
 
 
-__all__ = ["SweepCallback", "load_sweep", "run_sweep", "summarise", "sweep_overrides"]
+# ------------------------------------------------------------------------------------------
+# A sweep over a list of points (conf/hydra/sweeper/points.yaml)
+# ------------------------------------------------------------------------------------------
+
+
+def read_points(path: str | os.PathLike) -> list[dict[str, str]]:
+    """The points of a CSV file: a header of config keys, one row per job."""
+    import csv
+
+    with open(path, newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+__all__ = ["read_points", "SweepCallback", "load_sweep", "run_sweep", "summarise", "sweep_overrides"]
