@@ -192,7 +192,7 @@ def load_runs(sweep_dir: Path) -> tuple[list[Run], list[str]]:
     """Complete runs under ``sweep_dir`` and the names of incomplete job folders."""
     runs, incomplete = [], []
     for sub in sorted(p for p in sweep_dir.iterdir() if p.is_dir()):
-        if sub.name.startswith(".") or sub.name == "figures":
+        if sub.name.startswith(".") or sub.name in ("figures", "compare"):  # compare: sim.report
             if ".partial" in sub.name:
                 incomplete.append(sub.name)
             continue

@@ -227,3 +227,26 @@ def test_shell_completion_install_and_query():
         [sys.executable, "-m", "sim", "-sc", "query=bash"], cwd=PROJECT, capture_output=True, text=True, env=e
     )
     assert q.returncode == 0 and q.stdout.split() == ["scenario=nspcc_package"], q.stdout + q.stderr
+
+
+@pytest.mark.slow
+def test_report_compares_scenarios_within_each_parameter_combination(tmp_path):
+    sweep = tmp_path / "sxp"
+    proc = sim_cli(
+        "-m",
+        "seed=1,2",
+        "scenario=baseline_2019,nspcc_package",
+        "grooming.accept_stranger=0.1,0.3",
+        *TINY_WORLD,
+        "report=true",
+        "hydra.launcher.n_jobs=2",
+        f"hydra.sweep.dir={sweep}",
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    for v in ("0.1", "0.3"):
+        assert (sweep / "compare" / f"grooming.accept_stranger={v}" / "report.html").is_file()
+        assert f"== grooming.accept_stranger={v}" in proc.stdout
+    c = pd.read_csv(sweep / "comparison.csv")
+    assert sorted(set(c["grooming.accept_stranger"])) == [0.1, 0.3]
+    assert set(c["scenario"]) == {"nspcc_package"} and set(c["n_pairs"]) == {2}
+    assert len(pd.read_csv(sweep / "sweep.csv")) == 8  # compare/ is not taken for a run folder
