@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import math
 import os
-import subprocess
 import sys
 import threading
 import time
@@ -248,19 +247,32 @@ def run_sweep(
         args.append(f"hydra.launcher.n_jobs={int(n_jobs)}")
     if resume:
         args.append("resume=true")
-    env = dict(os.environ, MPLBACKEND=os.environ.get("MPLBACKEND", "Agg"))
-    proc = subprocess.run(
-        [sys.executable, "-m", "sim", *args],
-        cwd=PROJECT_DIR,
-        env=env,
-        stdout=subprocess.DEVNULL if quiet else None,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    if proc.returncode != 0:
-        raise RuntimeError(f"the sweep failed (exit {proc.returncode}): {proc.stderr.strip()[-2000:]}")
-    if not quiet and proc.stderr:
-        sys.stderr.write(proc.stderr)
+    # in this process (joblib's workers are processes of their own), through the command line's
+    # entry point, so the overrides are checked exactly as on the command line
+    import contextlib
+    import io
+
+    from hydra.core.global_hydra import GlobalHydra
+
+    from sim import cli
+
+    saved_argv, err = sys.argv, io.StringIO()
+    sys.argv = ["sim", *args]
+    code = 0
+    try:
+        GlobalHydra.instance().clear()
+        out = io.StringIO() if quiet else sys.stdout
+        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(out):
+            cli.entry()
+    except SystemExit as e:
+        code = e.code if isinstance(e.code, int) else 1
+    finally:
+        sys.argv = saved_argv
+        GlobalHydra.instance().clear()
+    if code:
+        raise RuntimeError(f"the sweep failed (exit {code}): {err.getvalue().strip()[-2000:]}")
+    if not quiet and err.getvalue():
+        sys.stderr.write(err.getvalue())
     return load_sweep(sweep_dir, long=long)
 
 
@@ -295,10 +307,10 @@ def count_jobs(config) -> int | None:
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
     hc = config.hydra
-    target = str(hc.sweeper.get("_target_", ""))
-    if target.endswith(".PointsSweeper"):
+    sweeper = hc.runtime.choices.get("hydra/sweeper") or "basic"
+    if sweeper == "points":
         return len(read_points(hc.sweeper.points))
-    if "BasicSweeper" not in target:
+    if sweeper != "basic":
         return None
     cmd = list(hc.overrides.task)
     keys = {o.partition("=")[0] for o in cmd}
@@ -334,15 +346,14 @@ class SweepCallback(Callback):
         hc = config.hydra
         sweep = Path(hc.sweep.dir)
         launcher = hc.runtime.choices.get("hydra/launcher") or "basic"
-        target = str(hc.launcher.get("_target_", "")).rsplit(".", 1)[-1]
         total = count_jobs(config)
         how = ""
         if "n_jobs" in hc.launcher:
             n = int(hc.launcher.n_jobs)
-            how = f", {os.cpu_count() if n == -1 else n} at a time"
+            how = f" ({os.cpu_count() if n == -1 else n} at a time)"
         jobs = f"{total} jobs" if total is not None else "the jobs"
         print(
-            f"sweep: {jobs} through Hydra's {launcher} launcher ({target}{how}) into {sweep}; the "
+            f"sweep: {jobs} through Hydra's {launcher} launcher{how} into {sweep}; the "
             "summary table and, with report=true, the comparison follow when all are done",
             flush=True,
         )

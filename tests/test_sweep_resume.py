@@ -111,11 +111,15 @@ def first_done_second_writing(sweep: Path):
 
 
 def assert_nothing_looks_complete_unless_it_is(sweep: Path) -> dict[str, str]:
-    """Each job folder: complete, or without any file; hidden folders only partial ones."""
+    """Each job folder: complete, or without any file; hidden folders only partial ones (and
+    .jobs/, the sweep's progress marks: one empty file per finished job)."""
     state = {}
     for p in sorted(sweep.iterdir()):
-        if not p.is_dir():
-            assert p.name == "multirun.yaml", p
+        if p.name == ".jobs":
+            assert all(f.stat().st_size == 0 for f in p.iterdir())
+            continue
+        if not p.is_dir() or p.name == "figures":  # figures/: sim.aggregate, like sweep*.csv
+            assert p.name in ("multirun.yaml", "sweep.csv", "sweep_summary.csv", "figures"), p
             continue
         if p.name.startswith("."):
             assert ".partial-" in p.name, p
@@ -339,7 +343,9 @@ def test_report_lists_the_leftovers_of_a_killed_sweep(killed_and_resumed, tmp_pa
     killed = tmp_path / "killed"
     shutil.copytree(killed_and_resumed["killed_copy"], killed)
     as_scenario(killed / JOBS[0], killed / "9_other_seed1", "other")
-    leftovers = [p.name for p in killed.iterdir() if p.is_dir() and not is_complete(p)]
+    leftovers = [
+        p.name for p in killed.iterdir() if p.is_dir() and not is_complete(p) and p.name != ".jobs"
+    ]  # .jobs/: the sweep's progress marks, not a job
     assert leftovers
     md = build_report(killed, quiet=True).read_text()
     for name in leftovers:

@@ -74,7 +74,7 @@ def test_multirun_writes_a_typed_sweep_table(sweep4):
     sweep, proc = sweep4
     assert "Traceback" not in proc.stderr
     # the start line names the launcher that runs the jobs, and how many
-    assert "sweep: 4 jobs through Hydra's joblib launcher (JoblibLauncher, 2 at a time)" in proc.stdout
+    assert "sweep: 4 jobs through Hydra's joblib launcher (2 at a time)" in proc.stdout
     df = pd.read_csv(sweep / "sweep.csv")
     assert len(df) == 4
     assert df["seed"].dtype.kind == "i" and sorted(df["seed"]) == [1, 1, 2, 2]
