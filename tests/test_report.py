@@ -502,7 +502,7 @@ def test_compare_scenarios_end_to_end(tmp_path):
     assert {r["scenario"] for r in rows} == {"nspcc_package"}
     assert {int(r["n_pairs"]) for r in rows} == {2}
     # the jobs ran the tiny world they were asked for
-    s = json.loads((sweep / "nspcc_package_seed2" / "summary.json").read_text())
+    s = json.loads((sweep / f"nspcc_package_seed2_{rest}" / "summary.json").read_text())
     assert (s["children"], s["days"], s["seed"]) == (300, 20, 2)
     # the appendix names the command that ran the sweep (from Hydra's multirun.yaml)
     assert f"scenario=baseline_2019,{OTHER}" in (sweep / "report.html").read_text()
