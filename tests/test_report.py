@@ -544,7 +544,10 @@ def test_compare_your_own_scenario_with_the_baseline(my_scenario, tmp_path):
     proc = sweep_cli(*tiny_world, f"scenario=baseline_2019,{my_scenario}", f"hydra.sweep.dir={sweep}")
     assert proc.returncode == 0, proc.stderr[-3000:]
     jobs = sorted(p.name for p in sweep.iterdir() if p.is_dir() and p.name != "figures")
-    assert jobs == [f"baseline_2019_seed{s}" for s in (1, 2)] + [f"{my_scenario}_seed{s}" for s in (1, 2)]
+    rest = "burn_in_days=0,days=5,population.n_adults=120,population.n_children=60"
+    assert jobs == [f"baseline_2019_seed{s}_{rest}" for s in (1, 2)] + [
+        f"{my_scenario}_seed{s}_{rest}" for s in (1, 2)
+    ]
     assert f"\n{my_scenario} " in proc.stdout  # its row in the effect table
     html = (sweep / "report.html").read_text()
     assert "A test scenario: education with a stronger effect" in html  # its description
