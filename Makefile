@@ -40,12 +40,12 @@ test-fast: $(STAMP)
 
 # What CI checks besides the tests: ruff's rules and its formatting.
 lint: $(STAMP)
-	$(PY) -m ruff check sim tests experiments
-	$(PY) -m ruff format --check sim tests experiments
+	$(PY) -m ruff check sim tests experiments hydra_plugins
+	$(PY) -m ruff format --check sim tests experiments hydra_plugins
 
 format: $(STAMP)
-	$(PY) -m ruff format sim tests experiments
-	$(PY) -m ruff check --fix sim tests experiments
+	$(PY) -m ruff format sim tests experiments hydra_plugins
+	$(PY) -m ruff check --fix sim tests experiments hydra_plugins
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

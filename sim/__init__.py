@@ -26,6 +26,10 @@ def __getattr__(name):  # lazy imports keep `import sim` fast
         from sim.model import GroomingModel
 
         return GroomingModel
+    if name in ("load_sweep", "run_sweep"):
+        from sim import sweep
+
+        return getattr(sweep, name)
     if name == "load_config":
         from sim.config import load_config
 
@@ -33,4 +37,4 @@ def __getattr__(name):  # lazy imports keep `import sim` fast
     raise AttributeError(name)
 
 
-__all__ = ["GroomingModel", "__version__", "load_config", "run"]
+__all__ = ["GroomingModel", "__version__", "load_config", "load_sweep", "run", "run_sweep"]

@@ -23,8 +23,10 @@ from omegaconf import DictConfig
 
 from sim.config import CONF_DIR, STAGES, ConfigError, register_configs, validate
 from sim.overrides import check_overrides
+from sim.sweep import register_resolvers
 
 register_configs()
+register_resolvers()
 
 
 def _fail(message: str, code: int = 2) -> None:
@@ -33,7 +35,7 @@ def _fail(message: str, code: int = 2) -> None:
 
 
 #: Keys that do not change a run's results (ignored when resuming).
-_PRESENTATION_KEYS = ("resume", "report", "print_summary", "progress")
+_PRESENTATION_KEYS = ("resume", "report", "print_summary", "progress", "threads")
 
 
 def _same_run(saved_config: Path, cfg: DictConfig) -> bool:
@@ -141,8 +143,6 @@ def main(cfg: DictConfig) -> dict | None:
         done = problem is None
         if cfg.resume and done and _same_run(out_dir / "config.yaml", cfg):
             print(f"resume: {out_dir} is complete with the same config; skipped", file=sys.stderr)
-            if cfg.report and hc.mode is not None and hc.mode.name == "MULTIRUN":
-                _mark_sweep(Path(hc.sweep.dir))
             return read_summary(out_dir)
         if cfg.resume and done:
             _fail(
@@ -163,7 +163,9 @@ def main(cfg: DictConfig) -> dict | None:
     previous = _install_sigterm()
     try:
         model = GroomingModel(cfg)
-        model.run()
+        # in a sweep the launching process shows one bar for all jobs (sim.sweep.SweepCallback)
+        multirun = hc.mode is not None and hc.mode.name == "MULTIRUN"
+        model.run(progress=False if multirun else None)
         run_dir = write_run(
             model, out_dir, overrides=list(hc.overrides.task), wall_seconds=time.perf_counter() - t0
         )
@@ -186,68 +188,29 @@ def main(cfg: DictConfig) -> dict | None:
     summary = model.summary()
     if cfg.print_summary:
         print(format_summary(summary, run_dir))
-    if cfg.report and hc.mode is not None and hc.mode.name == "MULTIRUN":
-        _mark_sweep(Path(hc.sweep.dir))
     return summary
 
 
-#: Environment variable naming a file where sweep jobs leave their sweep folder, so that the
-#: launching process can write the comparison report when every job has finished.
-MARKER_ENV = "SIM_SWEEP_MARKER"
-
-
-def _mark_sweep(sweep_dir: Path) -> None:
-    import json
-    import os
-
-    marker = os.environ.get(MARKER_ENV)
-    if not marker:
-        return
-    tmp = f"{marker}.{os.getpid()}"
-    Path(tmp).write_text(json.dumps({"sweep_dir": str(sweep_dir.resolve())}))
-    os.replace(tmp, marker)
-
-
 def entry() -> None:
-    """``python -m sim``: run Hydra, then (after a sweep with report=true) the comparison."""
-    import json
-    import os
-    import tempfile
-
+    """``python -m sim``: check the overrides and any config file named with -cp/-cd, then run
+    Hydra. After a multirun the Hydra callback :class:`sim.sweep.SweepCallback`
+    (conf/hydra/callbacks/sweep.yaml) writes sweep.csv and, with report=true, the comparison."""
     from omegaconf import OmegaConf
 
     from sim.overrides import check_config_dirs
 
-    problem = check_overrides(sys.argv[1:]) or check_config_dirs(sys.argv[1:])
-    if problem:
-        _fail(problem)
+    argv = sys.argv[1:]
+    # shell completion (-sc install=bash, query=...) passes Hydra's own words, not overrides
+    if not any(a in ("--shell-completion", "-sc") for a in argv):
+        problem = check_overrides(argv) or check_config_dirs(argv)
+        if problem:
+            _fail(problem)
     # no configuration reads the environment (docs/reliability.md): ${oc.env:...} cannot resolve
     if OmegaConf.has_resolver("oc.env"):
         OmegaConf.clear_resolver("oc.env")
-
-    fd, marker = tempfile.mkstemp(prefix="sim-sweep-", suffix=".json")
-    os.close(fd)
-    os.unlink(marker)
-    os.environ[MARKER_ENV] = marker
     previous = _install_sigterm()
-    if any(a in ("-m", "--multirun") for a in sys.argv[1:]):
-        print(
-            "sweep: running every job (Hydra multirun, joblib launcher); the run folders and, "
-            "with report=true, the comparison follow when all are done",
-            flush=True,
-        )
     try:
         main()
-        if os.path.exists(marker):
-            info = json.loads(Path(marker).read_text())
-            os.unlink(marker)
-            from sim.report import ReportError, build_report
-
-            print(f"\nall jobs finished; comparing scenarios in {info['sweep_dir']}\n", flush=True)
-            try:
-                build_report(info["sweep_dir"])
-            except ReportError as e:
-                _fail(str(e))
     except _Terminated:
         print(
             "terminated (SIGTERM): finished run folders are complete; rerun a sweep with "
@@ -257,7 +220,6 @@ def entry() -> None:
         sys.exit(143)
     finally:
         _restore_sigterm(previous)
-        os.environ.pop(MARKER_ENV, None)
 
 
 if __name__ == "__main__":

@@ -1026,9 +1026,12 @@ def build_report(
     sweep_dir: str | Path, baseline: str = BASELINE, allow_mixed: bool = False, quiet: bool = False
 ) -> Path:
     """Write comparison.csv, report.html, report.md and figures/ into ``sweep_dir``; return the
-    path of report.md (report.html is beside it)."""
-    from sim import plots
+    path of report.md (report.html is beside it).
 
+    A scenario x parameter sweep (runs that differ in keys given on the command line besides
+    scenario and seed) gets one comparison per parameter combination, in
+    ``compare/<key=value,...>/``, and one ``comparison.csv`` of them all with a column per
+    parameter."""
     sweep = Path(sweep_dir)
     if not sweep.is_dir():
         raise ReportError(f"sweep folder {sweep} does not exist")
@@ -1039,6 +1042,74 @@ def build_report(
     incomplete = incomplete + [NO_FOLDER + job for job in jobs_without_run(sweep, runs)]
     if not runs:
         raise ReportError(f"no complete run folders under {sweep}")
+    combos = parameter_combinations(runs)
+    if len(combos) > 1:
+        return _build_per_combination(sweep, combos, incomplete, baseline, allow_mixed, quiet)
+    return _build_one(sweep, sweep, runs, incomplete, baseline, allow_mixed, quiet)
+
+
+def _run_parameters(run: Run) -> tuple[tuple[str, str], ...]:
+    """The keys a run was given on the command line other than seed, scenario and the keys that
+    change nothing (from metadata.json), with their values."""
+    from sim.sweep import _override_pairs
+
+    meta = _metadata(run)
+    pairs = _override_pairs(meta.get("overrides") or [])
+    return tuple(sorted((k, v) for k, v in pairs if k not in ("seed", "scenario")))
+
+
+def parameter_combinations(runs: list[Run]) -> dict[tuple, list[Run]]:
+    """The runs grouped by the values of the parameters that differ between them (a scenario x
+    parameter sweep); one group when only scenario and seed vary."""
+    params = {id(r): dict(_run_parameters(r)) for r in runs}
+    keys = sorted({k for p in params.values() for k in p})
+    varying = [k for k in keys if len({params[id(r)].get(k) for r in runs}) > 1]
+    groups: dict[tuple, list[Run]] = {}
+    for r in runs:
+        groups.setdefault(tuple((k, params[id(r)].get(k)) for k in varying), []).append(r)
+    return groups
+
+
+def _combo_name(combo: tuple) -> str:
+    import re
+
+    return re.sub(r"[^A-Za-z0-9_.=,-]+", "_", ",".join(f"{k}={v}" for k, v in combo))
+
+
+def _build_per_combination(sweep, combos, incomplete, baseline, allow_mixed, quiet) -> Path:
+    """One comparison of scenarios per parameter combination, in ``compare/<combination>/``, and
+    every combination's effects in ``comparison.csv`` (one column per parameter)."""
+    rows, first = [], None
+    for combo, runs in sorted(combos.items(), key=lambda kv: [str(v) for _, v in kv[0]]):
+        out = sweep / "compare" / _combo_name(combo)
+        out.mkdir(parents=True, exist_ok=True)
+        if not quiet:
+            print(f"\n== {', '.join(f'{k}={v}' for k, v in combo)}")
+        md = _build_one(sweep, out, runs, [], baseline, allow_mixed, quiet)
+        first = first or md
+        with (out / "comparison.csv").open() as fh:
+            for r in csv.DictReader(fh):
+                rows.append({**dict(combo), **r})
+    with (sweep / "comparison.csv").open("w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    if not quiet:
+        for name in incomplete:
+            if name.startswith(NO_FOLDER):
+                print(f"warning: job {name[len(NO_FOLDER) :]} of multirun.yaml has no complete run folder")
+            else:
+                print(f"warning: incomplete job folder {name} (not used)")
+        print(
+            f"\ncomparison of every combination: {sweep / 'comparison.csv'} (reports in {sweep / 'compare'})"
+        )
+    return first
+
+
+def _build_one(sweep, out, runs, incomplete, baseline, allow_mixed, quiet) -> Path:
+    """The comparison of ``runs`` (one parameter combination) written into ``out``."""
+    from sim import plots
+
     problems = check_consistent(runs)
     if problems and not allow_mixed:
         raise ReportError(
@@ -1053,8 +1124,8 @@ def build_report(
         )
     comp = Comparison(sweep, baseline, runs, effs, missing, incomplete, problems)
     ctx = _context(comp)
-    write_csv(effs, sweep / "comparison.csv")
-    figdir = sweep / "figures"
+    write_csv(effs, out / "comparison.csv")
+    figdir = out / "figures"
     figdir.mkdir(exist_ok=True)
     makers = {
         "exposure_by_scenario.png": plots.exposure_by_scenario,
@@ -1075,8 +1146,8 @@ def build_report(
         )
     table = effect_table(effs)
     ctx |= {"figures": figs, "table": table}
-    (sweep / "report.html").write_text(_render("report.html.j2", ctx, autoescape=True))
-    (sweep / "report.md").write_text(_render("report.md.j2", ctx, autoescape=False))
+    (out / "report.html").write_text(_render("report.html.j2", ctx, autoescape=True))
+    (out / "report.md").write_text(_render("report.md.j2", ctx, autoescape=False))
     if not quiet:
         print(table)
         if missing or incomplete:
@@ -1086,8 +1157,8 @@ def build_report(
                     print(
                         f"warning: job {name[len(NO_FOLDER) :]} of multirun.yaml has no complete run folder"
                     )
-        print(f"\nreport: {sweep / 'report.html'} (and report.md, comparison.csv, figures/)")
-    return sweep / "report.md"
+        print(f"\nreport: {out / 'report.html'} (and report.md, comparison.csv, figures/)")
+    return out / "report.md"
 
 
 def main(argv: list[str] | None = None) -> int:

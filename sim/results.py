@@ -324,7 +324,7 @@ def load_runs(sweep_dir: Path) -> tuple[list[Run], list[str]]:
     damaged (:func:`run_problem`) raises :class:`DamagedRun` naming it and what is wrong."""
     runs, incomplete = [], []
     for sub in sorted(p for p in sweep_dir.iterdir() if p.is_dir()):
-        if sub.name.startswith(".") or sub.name == "figures":
+        if sub.name.startswith(".") or sub.name in ("figures", "compare"):  # compare: sim.report
             if ".partial" in sub.name:
                 incomplete.append(sub.name)
             continue

@@ -478,11 +478,15 @@ def test_compare_scenarios_end_to_end(tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "Traceback" not in proc.stderr
     jobs = sorted(p.name for p in sweep.iterdir() if p.is_dir() and p.name != "figures")
+    rest = (
+        "burn_in_days=0,days=20,offenders.per_1000_children=40,"
+        "population.n_adults=600,population.n_children=300"
+    )
     assert jobs == [
-        "baseline_2019_seed1",
-        "baseline_2019_seed2",
-        "nspcc_package_seed1",
-        "nspcc_package_seed2",
+        f"baseline_2019_seed1_{rest}",
+        f"baseline_2019_seed2_{rest}",
+        f"nspcc_package_seed1_{rest}",
+        f"nspcc_package_seed2_{rest}",
     ]
     for f in ("comparison.csv", "report.md", "report.html"):
         assert (sweep / f).is_file(), f
@@ -496,7 +500,7 @@ def test_compare_scenarios_end_to_end(tmp_path):
     assert {r["scenario"] for r in rows} == {"nspcc_package"}
     assert {int(r["n_pairs"]) for r in rows} == {2}
     # the jobs ran the tiny world they were asked for
-    s = json.loads((sweep / "nspcc_package_seed2" / "summary.json").read_text())
+    s = json.loads((sweep / f"nspcc_package_seed2_{rest}" / "summary.json").read_text())
     assert (s["children"], s["days"], s["seed"]) == (300, 20, 2)
     # the appendix names the command that ran the sweep (from Hydra's multirun.yaml)
     assert f"scenario=baseline_2019,{OTHER}" in (sweep / "report.html").read_text()
@@ -538,7 +542,10 @@ def test_compare_your_own_scenario_with_the_baseline(my_scenario, tmp_path):
     proc = sweep_cli(*tiny_world, f"scenario=baseline_2019,{my_scenario}", f"hydra.sweep.dir={sweep}")
     assert proc.returncode == 0, proc.stderr[-3000:]
     jobs = sorted(p.name for p in sweep.iterdir() if p.is_dir() and p.name != "figures")
-    assert jobs == [f"baseline_2019_seed{s}" for s in (1, 2)] + [f"{my_scenario}_seed{s}" for s in (1, 2)]
+    rest = "burn_in_days=0,days=5,population.n_adults=120,population.n_children=60"
+    assert jobs == [f"baseline_2019_seed{s}_{rest}" for s in (1, 2)] + [
+        f"{my_scenario}_seed{s}_{rest}" for s in (1, 2)
+    ]
     assert f"\n{my_scenario} " in proc.stdout  # its row in the effect table
     html = (sweep / "report.html").read_text()
     assert "A test scenario: education with a stronger effect" in html  # its description

@@ -47,7 +47,11 @@ SWEEP = [
     "progress=off",
     "print_summary=false",
 ]
-JOBS = [f"{i}_baseline_2019_seed{i + 1}" for i in range(4)]
+#: run folders are named by what the job was given (conf/config.yaml, hydra.sweep.subdir)
+JOBS = [
+    f"baseline_2019_seed{i}_burn_in_days=0,days=60,population.n_adults=600,population.n_children=300"
+    for i in range(1, 5)
+]
 
 
 def env() -> dict[str, str]:
@@ -107,11 +111,15 @@ def first_done_second_writing(sweep: Path):
 
 
 def assert_nothing_looks_complete_unless_it_is(sweep: Path) -> dict[str, str]:
-    """Each job folder: complete, or without any file; hidden folders only partial ones."""
+    """Each job folder: complete, or without any file; hidden folders only partial ones (and
+    .jobs/, the sweep's progress marks: one empty file per finished job)."""
     state = {}
     for p in sorted(sweep.iterdir()):
-        if not p.is_dir():
-            assert p.name == "multirun.yaml", p
+        if p.name == ".jobs":
+            assert all(f.stat().st_size == 0 for f in p.iterdir())
+            continue
+        if not p.is_dir() or p.name == "figures":  # figures/: sim.aggregate, like sweep*.csv
+            assert p.name in ("multirun.yaml", "sweep.csv", "sweep_summary.csv", "figures"), p
             continue
         if p.name.startswith("."):
             assert ".partial-" in p.name, p
@@ -207,19 +215,27 @@ def test_resumed_job_equals_an_uninterrupted_run(killed_and_resumed):
     assert (sweep / JOBS[1] / "timeseries.csv").read_text() == timeseries_csv(m)
 
 
-def test_resume_with_a_different_config_is_refused(killed_and_resumed):
-    sweep = killed_and_resumed["sweep"]
+def test_resume_with_a_different_config_is_refused(killed_and_resumed, tmp_path):
+    """A job folder holding a finished run of another config (run folders are named by the
+    overrides, so this is a change the name does not show, e.g. an edited config file) is never
+    silently mixed with the new runs."""
+    sweep = tmp_path / "sweep"
+    shutil.copytree(killed_and_resumed["sweep"], sweep)
+    cfg_file = sweep / JOBS[0] / "config.yaml"
+    text = cfg_file.read_text()
+    assert "\ndays: 60\n" in text
+    cfg_file.write_text(text.replace("\ndays: 60\n", "\ndays: 59\n"))
+    write_checksums(sweep / JOBS[0])  # a consistent folder of another config, not a damaged one
     before = {j: snapshot(sweep / j) for j in JOBS}
-    r = sim_cli(
-        *[a if a != "days=60" else "days=61" for a in SWEEP], f"hydra.sweep.dir={sweep}", "resume=true"
-    )
+    listing = sorted(p.name for p in sweep.iterdir())
+    r = sim_cli(*SWEEP, f"hydra.sweep.dir={sweep}", "resume=true")
     assert r.returncode == 2, r.stderr
     assert "Traceback" not in r.stderr + r.stdout
     err = [ln for ln in r.stderr.splitlines() if ln.startswith("error:")]
     assert len(err) == 1 and "different config" in err[0] and JOBS[0] in err[0], r.stderr
     assert "hydra.sweep.dir" in err[0]  # says how to fix it
     assert {j: snapshot(sweep / j) for j in JOBS} == before
-    assert sorted(p.name for p in sweep.iterdir()) == sorted([*JOBS, "multirun.yaml"])
+    assert sorted(p.name for p in sweep.iterdir()) == listing
 
 
 def test_rerun_without_resume_is_refused(killed_and_resumed):
@@ -330,7 +346,9 @@ def test_report_lists_the_leftovers_of_a_killed_sweep(killed_and_resumed, tmp_pa
     killed = tmp_path / "killed"
     shutil.copytree(killed_and_resumed["killed_copy"], killed)
     as_scenario(killed / JOBS[0], killed / "9_other_seed1", "other")
-    leftovers = [p.name for p in killed.iterdir() if p.is_dir() and not is_complete(p)]
+    leftovers = [
+        p.name for p in killed.iterdir() if p.is_dir() and not is_complete(p) and p.name != ".jobs"
+    ]  # .jobs/: the sweep's progress marks, not a job
     assert leftovers
     md = build_report(killed, quiet=True).read_text()
     for name in leftovers:
