@@ -57,6 +57,7 @@ COUNTERS = (
     "shared_signals",
     "bans_via_sharing",
     "bans_via_review",
+    "bans_via_flag",
     # the world turning over (sim.demography, sim.offenders)
     "exits_child_left",
     "exits_offender_left",

@@ -72,6 +72,8 @@ class Decision(IntEnum):
     SUGGEST_WALK = 45  # a step of a two-hop walk that samples friend-suggestion candidates
     OUTREACH_OPTION = 46  # an adaptive offender's joint draw of (platform, route) for an attempt
     FORUM = 47  # an offender belongs to the offender network that shares tactics (keyed without the day)
+    FLAG_CONFIDENCE = 48  # the confidence of a detector's true flag of a relationship
+    FALSE_FLAG_CONFIDENCE = 49  # the confidence of a detector's false flag of a benign account
 
 
 class Stream(IntEnum):
