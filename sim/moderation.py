@@ -86,6 +86,8 @@ def priority(model: GroomingModel, source: Source, rel: int, confidence: float) 
     the signal points to (:data:`STAGE_HARM`; a report of a declined contact: contacted)."""
     if source == Source.SHARED:
         return SHARED_WEIGHT
+    if source == Source.BEHAVIOUR:  # account-level: no content, so no stage is seen
+        return confidence * STAGE_HARM[FALSE_FLAG_STAGE]
     stage = int(model.rel.stage[rel]) if rel >= 0 else int(Stage.CONTACTED)
     if source == Source.FLAG:
         if rel < 0:

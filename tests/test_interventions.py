@@ -472,6 +472,7 @@ STRONG = {
     ),
     # 45 days: with the sourced review capacity seed 3 shows no guardian effect by day 30 (more bans)
     "parental_guardianship": (("coverage=1", "cue_multiplier=20"), ("days=45",)),
+    "behavioural_signals": (("sensitivity=1", "platforms=[messenger,photo_social,social]"), ()),
 }
 PAIRED_START = 15
 
@@ -504,6 +505,7 @@ NO_EFFECT = {
         ("review_capacity_multiplier=1", "report_handling_speedup=1", "detection_multiplier=1"),
         ("review_capacity_multiplier=10",),
     ),
+    "behavioural_signals": (("sensitivity=0", "false_positive_rate=0"), ("sensitivity=1",)),
     "no_suggestions_for_minors": None,  # every mode changes something: no neutral setting
 }
 

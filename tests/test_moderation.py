@@ -72,3 +72,22 @@ def test_ai_detection_at_default_settings_reaches_bans():
     mean, lo, hi = paired_interval(a, b)
     print(f"bans baseline {b.tolist()} ai_detection {a.tolist()}: +{mean:.1f} [{lo:.1f}, {hi:.1f}]")
     assert lo > 0, (mean, lo, hi)
+
+
+def test_behavioural_signals_ban_on_the_encrypted_messenger():
+    """Account-level signals on the messenger (no content) reach reviews and bans there; at the
+    default (low) sensitivity they flag far fewer offenders than a strong setting. Small world
+    (600 children, 60 days, seeds 1-3)."""
+    from helpers import small
+
+    def runs(*extra):
+        return [run_model(small(f"seed={s}", "days=60", *extra)).metrics.totals() for s in (1, 2, 3)]
+
+    on = "interventions.behavioural_signals.enabled=true"
+    base = runs()
+    low = runs(on)
+    strong = runs(on, "interventions.behavioural_signals.sensitivity=0.2")
+    flags = [sum(t["behaviour_flags_true"] for t in x) for x in (base, low, strong)]
+    # observed: true behavioural flags 0 / 0 / 43, bans 89 / 89 / 95
+    assert flags[0] == 0 and flags[2] > 5 * max(flags[1], 1)
+    assert sum(t["bans"] for t in strong) > sum(t["bans"] for t in base)
