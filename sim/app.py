@@ -107,6 +107,13 @@ INTERVENTIONS: tuple[tuple[str, str, str, str, Any], ...] = (
         "Guardianship: share of children covered",
         (0.0, 1.0, 0.05),
     ),
+    (
+        "behavioural_signals",
+        "Behavioural signals on the encrypted messenger",
+        "sensitivity",
+        "Behavioural signals: daily chance a grooming account is flagged",
+        (0.0, 0.01, 0.0005),
+    ),
 )
 
 #: Colours of children by the furthest stage reached (index 0 = never contacted).

@@ -121,6 +121,7 @@ class Source(IntEnum):
     REPORT = 0  # a child's report
     SHARED = 1  # a signal shared by another platform
     FLAG = 2  # a detector flag
+    BEHAVIOUR = 3  # an account-level behavioural signal (no content; behavioural_signals)
 
 
 class SuggestionMode(IntEnum):

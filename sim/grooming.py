@@ -389,5 +389,10 @@ def daily(model: GroomingModel, d: int) -> None:
     if sw.detect_on:
         flagged = np.nonzero(R.flagged[:n_rel] == d)[0]
         for r in flagged.tolist():
-            moderation.enqueue(model, d, int(R.off[r]), int(R.plat[r]), rel=r, source=moderation.Source.FLAG)
+            o = int(R.off[r])
+            pk = int(pair_key(int(R.child[r]), o))
+            c = moderation.flag_confidence(model.draw(d, Decision.FLAG_CONFIDENCE, pk, int(R.plat[r])), True)
+            moderation.enqueue(
+                model, d, o, int(R.plat[r]), rel=r, source=moderation.Source.FLAG, confidence=c
+            )
         m.add("detector_flags_true", int(flagged.size))

