@@ -6,6 +6,7 @@ input. :func:`check_overrides` returns one message naming what is wrong and how 
 
 from __future__ import annotations
 
+import math
 import re
 
 from sim.config import CONF_DIR, MOVED_KEYS, Config, PlatformConfig
@@ -543,4 +544,57 @@ def check_config_dirs(argv: list[str], cwd=None) -> str | None:
                     check_config_file(f)
                 except YamlProblem as e:
                     return str(e)
+    return None
+
+
+#: Above this many jobs, each swept value is checked once (with the other keys at their first value)
+#: instead of every combination.
+MAX_CHECKED_JOBS = 300
+
+
+def check_sweep_jobs(argv: list[str]) -> str | None:
+    """Compose and validate every job of a command-line sweep before the first one starts, so a bad
+    value (``-m seed=1,-1,3``) stops the sweep with one message and nothing written, instead of
+    failing when its job comes up. Sweeps of more than :data:`MAX_CHECKED_JOBS` jobs check each
+    swept value once. Skipped with ``-cp``/``-cd`` (their groups are not the project's)."""
+    import itertools
+
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.core.override_parser.types import ValueType
+
+    if any(a in ("-cp", "--config-path", "-cd", "--config-dir", "-cn", "--config-name") for a in argv):
+        return None
+    fixed, swept = [], []
+    try:
+        parsed = OverridesParser.create().parse_overrides(_override_args(argv))
+    except Exception:  # noqa: BLE001 - Hydra reports a malformed override itself
+        return None
+    for o in parsed:
+        if o.key_or_group.startswith("hydra"):
+            continue
+        key = o.get_key_element()
+        if o.is_sweep_override():
+            if o.value_type == ValueType.GLOB_CHOICE_SWEEP:
+                return None  # needs the config's options; Hydra checks it
+            swept.append([f"{key}={v}" for v in o.sweep_string_iterator()])
+        else:
+            fixed.append(o.input_line)
+    if not swept:
+        return None
+    if math.prod(len(v) for v in swept) <= MAX_CHECKED_JOBS:
+        jobs = [list(c) for c in itertools.product(*swept)]
+    else:
+        first = [v[0] for v in swept]
+        jobs = [first[:i] + [val] + first[i + 1 :] for i, vals in enumerate(swept) for val in vals]
+    from sim.config import load_config
+    from sim.fields import ConfigError
+
+    for job in jobs:
+        try:
+            load_config(fixed + job)
+        except ConfigError as e:
+            return f"sweep job {' '.join(job)}: {e} (no job was started)"
+        except Exception as e:  # noqa: BLE001 - e.g. a scenario file that does not exist
+            first_line = str(e).splitlines()[0] if str(e) else type(e).__name__
+            return f"sweep job {' '.join(job)}: {first_line} (no job was started)"
     return None
