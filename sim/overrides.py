@@ -598,3 +598,40 @@ def check_sweep_jobs(argv: list[str]) -> str | None:
             first_line = str(e).splitlines()[0] if str(e) else type(e).__name__
             return f"sweep job {' '.join(job)}: {first_line} (no job was started)"
     return None
+
+
+def check_output_dirs(argv: list[str]) -> str | None:
+    """The run and sweep folders given on the command line (``hydra.run.dir``,
+    ``hydra.sweep.dir``) must be creatable: not an existing file, no name over 255 bytes, the
+    whole path under 4,096, and the nearest existing folder writable. Checked before Hydra creates
+    anything, so the user gets one message instead of a traceback."""
+    import os
+    import tempfile
+    from pathlib import Path
+
+    for a in _override_args(argv):
+        key, eq, value = a.partition("=")
+        if not eq or key.lstrip("+") not in ("hydra.run.dir", "hydra.sweep.dir"):
+            continue
+        key = key.lstrip("+")
+        if "${" in value:
+            continue  # an interpolation (e.g. ${now:...}): checked as Hydra resolves it
+        p = Path(value).expanduser()
+        long = [part for part in p.parts if len(part.encode()) > 255]
+        if long or len(str(p.resolve()).encode()) >= 4096:
+            return (
+                f"{key}={value[:80]}...: a folder name is over 255 bytes or the path over 4,096; "
+                "choose a shorter path"
+            )
+        if p.exists() and not p.is_dir():
+            return f"{key}={value}: this is a file, not a folder; choose another path"
+        q = p.resolve()
+        while not q.exists():
+            q = q.parent
+        try:  # a probe folder, removed at once (permissions alone do not tell, e.g. for root)
+            if not q.is_dir():
+                raise NotADirectoryError(str(q))
+            os.rmdir(tempfile.mkdtemp(prefix=".sim-probe-", dir=q))
+        except OSError as e:
+            return f"{key}={value}: cannot create folders in {q} ({e.strerror or e}); choose another path"
+    return None

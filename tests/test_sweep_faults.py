@@ -80,3 +80,49 @@ def test_a_second_writer_is_refused_and_a_stale_lock_is_taken_over(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert len([p for p in sweep.iterdir() if p.is_dir() and p.name.startswith("baseline")]) == 2
     assert not lock.exists()  # released at the end
+
+
+# ------------------------------------------------------------------------------------------
+# Case 13: bad output folders and bad arguments to sim.run give one clear message
+# ------------------------------------------------------------------------------------------
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(PROJECT)}
+    return subprocess.run(
+        [sys.executable, "-m", "sim", *TINY, *args],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
+    )
+
+
+@pytest.mark.parametrize(
+    "where, expect",
+    [
+        ("a_file", "this is a file, not a folder"),
+        ("x" * 300, "a folder name is over 255 bytes"),
+        ("/proc/no_such_folder/run", "cannot create folders in /proc"),
+    ],
+    ids=["a file", "300 characters", "cannot be created"],
+)
+def test_a_bad_run_folder_is_refused_with_one_message(tmp_path, where, expect):
+    (tmp_path / "a_file").write_text("not a folder\n")
+    target = where if where.startswith("/") else str(tmp_path / where)
+    proc = run_cli(f"hydra.run.dir={target}")
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    (err,) = errors(proc)
+    assert expect in err, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a_file"]  # nothing created
+
+
+@pytest.mark.parametrize("bad", ["days=3", ["days=3", 3]], ids=["a string", "a non-string item"])
+def test_sim_run_with_overrides_that_are_not_a_list_of_strings(bad):
+    import sim
+    from sim.fields import ConfigError
+
+    with pytest.raises(ConfigError, match="a list of KEY=VALUE strings"):
+        sim.run(bad)
