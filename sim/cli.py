@@ -197,12 +197,14 @@ def entry() -> None:
     (conf/hydra/callbacks/sweep.yaml) writes sweep.csv and, with report=true, the comparison."""
     from omegaconf import OmegaConf
 
-    from sim.overrides import check_config_dirs
+    from sim.overrides import check_config_dirs, check_output_dirs, check_sweep_jobs
 
     argv = sys.argv[1:]
     # shell completion (-sc install=bash, query=...) passes Hydra's own words, not overrides
     if not any(a in ("--shell-completion", "-sc") for a in argv):
-        problem = check_overrides(argv) or check_config_dirs(argv)
+        problem = check_overrides(argv) or check_config_dirs(argv) or check_output_dirs(argv)
+        if not problem and any(a in ("-m", "--multirun") for a in argv):
+            problem = check_sweep_jobs(argv)
         if problem:
             _fail(problem)
     # no configuration reads the environment (docs/reliability.md): ${oc.env:...} cannot resolve

@@ -235,6 +235,12 @@ def load_config(overrides: list[str] | None = None, config_name: str = "config")
 
     from sim.overrides import check_overrides
 
+    if isinstance(overrides, str | bytes) or not all(isinstance(o, str) for o in overrides or []):
+        raise ConfigError(
+            "overrides",
+            overrides,
+            "a list of KEY=VALUE strings, e.g. ['days=30', 'seed=2'] (one string per override)",
+        )
     problem = check_overrides(list(overrides or []))
     if problem:
         raise ConfigError("overrides", list(overrides or []), problem)

@@ -20,8 +20,26 @@ BYTES_PER_TIE = 110  # 2 half-edges x (4+1+2+1+4 bytes) x slack x pool growth, n
 BASE_BYTES = 400 * 2**20  # interpreter, numpy, numba, mesa, networkx, matplotlib
 
 
+def total_days(cfg) -> int:
+    return int(cfg.burn_in_days) + int(cfg.days)
+
+
+def node_slots(cfg) -> int:
+    """Node slots the run allocates: the children of day 1 and the slots reserved for the
+    8-year-olds who join (one per child for every ten years or part of the run, burn-in
+    included), the benign adults, and the offender pool (initial offenders and arrivals)."""
+    from sim.offenders import pool_size
+
+    nc = int(cfg.population.n_children)
+    turnovers = max(1, -(-total_days(cfg) // 3650))
+    return nc * (1 + turnovers) + int(cfg.population.n_adults) + pool_size(cfg)
+
+
 def expected_ties(cfg) -> float:
-    """Predicted number of ties at the end of the run (initial structure + suggestion growth)."""
+    """An upper bound of the number of ties at the end of the run: the initial structure (each
+    group's configured mean, never capped by group size) plus every tie that suggestions, organic
+    growth and joiners could add if every suggestion were accepted at its configured rate, capped
+    by the number of pairs of nodes."""
     pc, nw = cfg.population, cfg.network
     nc, na = pc.n_children, pc.n_adults
     per_child = (
@@ -30,15 +48,27 @@ def expected_ties(cfg) -> float:
         + 0.3
         + pc.club_membership * (nw.club_friends_mean + 1)
     )
+    n = node_slots(cfg)
     initial = nc * per_child / 2 + na * nw.adult_friends_mean / 2 + nc * 1.5
-    # suggestions roughly double the ties over a year at the default rates
-    growth = 1.0 + min(cfg.days, 3650) / 365.0
-    return initial * growth
+    T = total_days(cfg)
+    per_node_day = sum(
+        float(p.suggestions_per_day) * float(p.served_share) * float(p.suggestion_accept)
+        for p in cfg.platforms.values()
+    )
+    per_node_day += float(nw.organic_ties_per_1000_per_day) / 1000.0
+    grown = n * per_node_day * T * 1.2 + initial * (1.0 + min(T, 3650) / 365.0)
+    # joiners get ties like day-1 children; offenders' contacts are a few a day each
+    joiners = nc * max(1, -(-T // 3650)) * per_child / 2
+    offenders = (n - nc * (1 + max(1, -(-T // 3650))) - na) * 20.0 * max(T, 1) / 10.0
+    return min(initial + grown + joiners + offenders, n * (n - 1) / 2.0)
 
 
 def estimate_bytes(cfg, mesa_agents: bool) -> int:
-    n = cfg.population.n_children + cfg.population.n_adults
-    est = BASE_BYTES + n * BYTES_PER_AGENT + expected_ties(cfg) * BYTES_PER_TIE
+    """An upper bound of the run's peak memory (docs/reliability.md: a property test compares it
+    with measured peaks over randomly drawn allowed settings)."""
+    n = node_slots(cfg)
+    slack = 1.0 + float(cfg.network.capacity_slack)
+    est = BASE_BYTES + n * BYTES_PER_AGENT + expected_ties(cfg) * BYTES_PER_TIE * slack / 1.5
     if mesa_agents:
         est += n * BYTES_PER_MESA_AGENT
     return int(est)

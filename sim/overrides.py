@@ -6,6 +6,7 @@ input. :func:`check_overrides` returns one message naming what is wrong and how 
 
 from __future__ import annotations
 
+import math
 import re
 
 from sim.config import CONF_DIR, MOVED_KEYS, Config, PlatformConfig
@@ -543,4 +544,94 @@ def check_config_dirs(argv: list[str], cwd=None) -> str | None:
                     check_config_file(f)
                 except YamlProblem as e:
                     return str(e)
+    return None
+
+
+#: Above this many jobs, each swept value is checked once (with the other keys at their first value)
+#: instead of every combination.
+MAX_CHECKED_JOBS = 300
+
+
+def check_sweep_jobs(argv: list[str]) -> str | None:
+    """Compose and validate every job of a command-line sweep before the first one starts, so a bad
+    value (``-m seed=1,-1,3``) stops the sweep with one message and nothing written, instead of
+    failing when its job comes up. Sweeps of more than :data:`MAX_CHECKED_JOBS` jobs check each
+    swept value once. Skipped with ``-cp``/``-cd`` (their groups are not the project's)."""
+    import itertools
+
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.core.override_parser.types import ValueType
+
+    if any(a in ("-cp", "--config-path", "-cd", "--config-dir", "-cn", "--config-name") for a in argv):
+        return None
+    fixed, swept = [], []
+    try:
+        parsed = OverridesParser.create().parse_overrides(_override_args(argv))
+    except Exception:  # noqa: BLE001 - Hydra reports a malformed override itself
+        return None
+    for o in parsed:
+        if o.key_or_group.startswith("hydra"):
+            continue
+        key = o.get_key_element()
+        if o.is_sweep_override():
+            if o.value_type == ValueType.GLOB_CHOICE_SWEEP:
+                return None  # needs the config's options; Hydra checks it
+            swept.append([f"{key}={v}" for v in o.sweep_string_iterator()])
+        else:
+            fixed.append(o.input_line)
+    if not swept:
+        return None
+    if math.prod(len(v) for v in swept) <= MAX_CHECKED_JOBS:
+        jobs = [list(c) for c in itertools.product(*swept)]
+    else:
+        first = [v[0] for v in swept]
+        jobs = [first[:i] + [val] + first[i + 1 :] for i, vals in enumerate(swept) for val in vals]
+    from sim.config import load_config
+    from sim.fields import ConfigError
+
+    for job in jobs:
+        try:
+            load_config(fixed + job)
+        except ConfigError as e:
+            return f"sweep job {' '.join(job)}: {e} (no job was started)"
+        except Exception as e:  # noqa: BLE001 - e.g. a scenario file that does not exist
+            first_line = str(e).splitlines()[0] if str(e) else type(e).__name__
+            return f"sweep job {' '.join(job)}: {first_line} (no job was started)"
+    return None
+
+
+def check_output_dirs(argv: list[str]) -> str | None:
+    """The run and sweep folders given on the command line (``hydra.run.dir``,
+    ``hydra.sweep.dir``) must be creatable: not an existing file, no name over 255 bytes, the
+    whole path under 4,096, and the nearest existing folder writable. Checked before Hydra creates
+    anything, so the user gets one message instead of a traceback."""
+    import os
+    import tempfile
+    from pathlib import Path
+
+    for a in _override_args(argv):
+        key, eq, value = a.partition("=")
+        if not eq or key.lstrip("+") not in ("hydra.run.dir", "hydra.sweep.dir"):
+            continue
+        key = key.lstrip("+")
+        if "${" in value:
+            continue  # an interpolation (e.g. ${now:...}): checked as Hydra resolves it
+        p = Path(value).expanduser()
+        long = [part for part in p.parts if len(part.encode()) > 255]
+        if long or len(str(p.resolve()).encode()) >= 4096:
+            return (
+                f"{key}={value[:80]}...: a folder name is over 255 bytes or the path over 4,096; "
+                "choose a shorter path"
+            )
+        if p.exists() and not p.is_dir():
+            return f"{key}={value}: this is a file, not a folder; choose another path"
+        q = p.resolve()
+        while not q.exists():
+            q = q.parent
+        try:  # a probe folder, removed at once (permissions alone do not tell, e.g. for root)
+            if not q.is_dir():
+                raise NotADirectoryError(str(q))
+            os.rmdir(tempfile.mkdtemp(prefix=".sim-probe-", dir=q))
+        except OSError as e:
+            return f"{key}={value}: cannot create folders in {q} ({e.strerror or e}); choose another path"
     return None

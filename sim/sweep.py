@@ -321,6 +321,62 @@ def count_jobs(config) -> int | None:
     return sum(len(b) for b in batches)
 
 
+LOCK = ".sweep.lock"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def take_lock(sweep: Path) -> str | None:
+    """Make this process the only writer of ``sweep`` (``<sweep>/.sweep.lock`` holds its host and
+    pid); a lock left by a sweep that is no longer running (killed, on this host) is taken over.
+    Returns what stops us, or ``None``."""
+    import json
+    import socket
+
+    sweep.mkdir(parents=True, exist_ok=True)
+    lock = sweep / LOCK
+    me = {"host": socket.gethostname(), "pid": os.getpid()}
+    for _ in range(2):
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            try:
+                other = json.loads(lock.read_text())
+                host, pid = str(other["host"]), int(other["pid"])
+            except (OSError, ValueError, KeyError, TypeError):
+                host, pid = me["host"], -1  # unreadable: a lock from an interrupted write
+            if host == me["host"] and (pid < 0 or not _alive(pid)):
+                lock.unlink(missing_ok=True)  # stale: its sweep is gone
+                continue
+            return (
+                f"another sweep is writing into {sweep} (process {pid} on {host}); wait for it to "
+                f"finish, or, if no sweep is running there, remove {lock}"
+            )
+        with os.fdopen(fd, "w") as fh:
+            json.dump(me, fh)
+        return None
+    return f"cannot lock {sweep}: remove {lock} if no sweep is running there"
+
+
+def release_lock(sweep: Path) -> None:
+    import json
+
+    lock = sweep / LOCK
+    try:
+        if int(json.loads(lock.read_text())["pid"]) == os.getpid():
+            lock.unlink()
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+
+
 class SweepCallback(Callback):
     """Says which launcher runs a sweep and how many jobs, shows their progress, and when every job
     has finished writes ``sweep.csv``, ``sweep_summary.csv`` and figures (:mod:`sim.aggregate`)
@@ -345,6 +401,10 @@ class SweepCallback(Callback):
     def on_multirun_start(self, config, **kwargs: Any) -> None:
         hc = config.hydra
         sweep = Path(hc.sweep.dir)
+        problem = take_lock(sweep)
+        if problem:
+            print(f"error: {problem}", file=sys.stderr)
+            sys.exit(2)
         launcher = hc.runtime.choices.get("hydra/launcher") or "basic"
         total = count_jobs(config)
         how = ""
@@ -384,6 +444,7 @@ class SweepCallback(Callback):
             self._thread.join(timeout=5)
         sweep = Path(config.hydra.sweep.dir)
         shutil.rmtree(sweep / ".jobs", ignore_errors=True)
+        release_lock(sweep)
         if not sweep.is_dir():
             return
         if self.aggregate:
