@@ -122,6 +122,7 @@ HYDRA_KEYS = (
     "hydra.verbose",
     "hydra.job.chdir",
     "hydra.mode",
+    "hydra.sweeper.points",  # the CSV of the project's points sweeper (data, not code)
 )
 #: Documented launcher parameters (joblib; submitit_slurm and ray resources). Never: setup
 #: commands, environments, runtime_env, extra sbatch/srun arguments or paths.
@@ -159,11 +160,19 @@ def launcher_choices() -> list[str]:
     return sorted(set(BUILTIN_LAUNCHERS) | set(own))
 
 
+def sweeper_choices() -> list[str]:
+    """Sweepers a user may choose: Hydra's basic and the project's conf/hydra/sweeper (points)."""
+    own = [p.stem for p in (CONF_DIR / "hydra" / "sweeper").glob("*.yaml")]
+    return sorted({"basic", *own})
+
+
 def hydra_allowed() -> str:
     return (
         ", ".join(HYDRA_KEYS)
         + ", hydra/launcher="
         + "|".join(launcher_choices())
+        + ", hydra/sweeper="
+        + "|".join(sweeper_choices())
         + ", hydra.launcher.{"
         + ",".join(LAUNCHER_KEYS)
         + "}, hydra.sweeper.params.KEY"
@@ -190,6 +199,11 @@ def _hydra_problem(o) -> str | None:
                     f"unknown hydra/launcher '{v}' (choices: {', '.join(launcher_choices())}); "
                     "a launcher is chosen among the project's own launcher configs"
                 )
+        return None
+    if key == "hydra/sweeper":
+        v = str(o.value()) if not o.is_sweep_override() else None
+        if v not in sweeper_choices():
+            return f"unknown hydra/sweeper {v!r} (choices: {', '.join(sweeper_choices())})"
         return None
     if key.startswith("hydra.sweeper.params."):  # _target_ keys were refused before
         return None  # sweep values of model keys; each job's overrides are checked again

@@ -414,3 +414,13 @@ def test_cli_refuses_untrusted_config_dir_without_traceback(tmp_path, case):
     assert proc.returncode == 2, proc.stderr[-2000:]
     assert words in proc.stderr and "Traceback" not in proc.stderr
     assert not (tmp_path / "run").exists()
+
+
+def test_the_projects_points_sweeper_may_be_chosen_and_nothing_else():
+    """experiments/sensitivity runs a points sweep: its sweeper and CSV are allowed, another
+    sweeper name is refused with the choices."""
+    from sim.overrides import check_overrides
+
+    assert check_overrides(["-m", "hydra/sweeper=points", "hydra.sweeper.points=sample.csv"]) is None
+    problem = check_overrides(["-m", "hydra/sweeper=evil"])
+    assert problem and "unknown hydra/sweeper 'evil'" in problem and "points" in problem
