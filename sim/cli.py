@@ -222,6 +222,8 @@ def entry() -> None:
         sys.exit(143)
     finally:
         _restore_sigterm(previous)
+        if "sim.sweep" in sys.modules:  # a failed sweep leaves no lock behind
+            sys.modules["sim.sweep"].release_held()
 
 
 if __name__ == "__main__":

@@ -362,8 +362,19 @@ def take_lock(sweep: Path) -> str | None:
             )
         with os.fdopen(fd, "w") as fh:
             json.dump(me, fh)
+        _HELD.append(sweep)
         return None
     return f"cannot lock {sweep}: remove {lock} if no sweep is running there"
+
+
+#: Sweep folders this process has locked (released at the end, also when the sweep fails).
+_HELD: list[Path] = []
+
+
+def release_held() -> None:
+    """Release every sweep lock this process holds (``sim.cli.entry`` calls it on the way out)."""
+    while _HELD:
+        release_lock(_HELD.pop())
 
 
 def release_lock(sweep: Path) -> None:

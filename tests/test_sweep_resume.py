@@ -119,7 +119,8 @@ def assert_nothing_looks_complete_unless_it_is(sweep: Path) -> dict[str, str]:
             assert all(f.stat().st_size == 0 for f in p.iterdir())
             continue
         if not p.is_dir() or p.name == "figures":  # figures/: sim.aggregate, like sweep*.csv
-            assert p.name in ("multirun.yaml", "sweep.csv", "sweep_summary.csv", "figures"), p
+            # .sweep.lock: the killed sweep's lock, taken over by the next sweep (its process is gone)
+            assert p.name in ("multirun.yaml", "sweep.csv", "sweep_summary.csv", "figures", ".sweep.lock"), p
             continue
         if p.name.startswith("."):
             assert ".partial-" in p.name, p
