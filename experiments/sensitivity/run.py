@@ -196,9 +196,9 @@ def figure(morris: pd.DataFrame, sobol: pd.DataFrame, output: str, path: Path) -
     b.set_yticks(y2, s["parameter"], fontsize=8)
     b.set_xlabel("Sobol index (95% CI)", fontsize=9)
     b.legend(fontsize=8, loc="lower right")
-    b.set_title("Variance shares of the top parameters (Sobol)", fontsize=10)
+    b.set_title("Variance shares of the top 3 (Sobol)", fontsize=10)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    fig.savefig(path, dpi=120, bbox_inches="tight")
     plt.close(fig)
 
 
