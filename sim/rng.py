@@ -16,11 +16,18 @@ Never renumber a :class:`Decision` or a :class:`Stream`: it would change every r
 from __future__ import annotations
 
 import math
+import warnings
 from enum import IntEnum
 
 import numpy as np
 
 from sim.backend import kernel
+
+# The hashes below wrap around modulo 2**64 on purpose. Compiled by Numba they do so silently; run
+# as plain Python (backend=python) NumPy warns on every wrapped multiply, which is not a problem.
+warnings.filterwarnings(
+    "ignore", message="overflow encountered in scalar", category=RuntimeWarning, module="sim.rng"
+)
 
 
 class Decision(IntEnum):
