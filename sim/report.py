@@ -666,6 +666,186 @@ PLATFORM_ASSUMPTIONS = (
 )
 
 
+def _enabled(run: Run) -> dict[str, dict]:
+    """The interventions a run switched on, by name, with their settings."""
+    nodes = (run.config.get("interventions") or {}).items()
+    return {n: v for n, v in nodes if isinstance(v, dict) and v.get("enabled")}
+
+
+def _f(node: dict, key: str, default: float = 1.0) -> float:
+    try:
+        return float(node.get(key, default))
+    except (TypeError, ValueError):
+        return math.nan
+
+
+#: What the detector-and-reviewers table shows, in this order.
+DETECTOR_METRICS = (
+    "bans",
+    "reviews",
+    "children_contacted",
+    "children_sexual_communication",
+    "benign_accounts_banned",
+)
+
+
+def detector_roles(c: Comparison) -> dict[str, str]:
+    """Which scenario is the detector alone, extra review capacity alone, and both together.
+
+    Read from what each scenario switched on, not from its name: ``detector`` is ai_detection and
+    nothing else (no extra reviewers hired with it), ``capacity`` is duty_of_care raising review
+    capacity only (no faster handling, no detector boost), ``both`` is the two together with the
+    same capacity multiplier. Returns the roles found (the first scenario in report order of each).
+    """
+    roles: dict[str, str] = {}
+    mult: dict[str, float] = {}
+    for sc in c.order:
+        en = _enabled(c.runs_of(sc)[0])
+        doc = en.get("duty_of_care")
+        capacity_only = (
+            doc is not None
+            and _f(doc, "review_capacity_multiplier") > 1
+            and _f(doc, "report_handling_speedup") == 1
+            and _f(doc, "detection_multiplier") == 1
+        )
+        det = en.get("ai_detection")
+        plain_det = det is not None and _f(det, "review_capacity_multiplier") == 1
+        if set(en) == {"ai_detection"} and plain_det:
+            role = "detector"
+        elif set(en) == {"duty_of_care"} and capacity_only:
+            role = "capacity"
+        elif set(en) == {"ai_detection", "duty_of_care"} and plain_det and capacity_only:
+            role = "both"
+        else:
+            continue
+        if role not in roles:
+            roles[role] = sc
+            if doc is not None:
+                mult[role] = _f(doc, "review_capacity_multiplier")
+    if "both" in roles and "capacity" in roles and mult["both"] != mult["capacity"]:
+        del roles["both"]  # a different amount of capacity: not the sum of the two parts
+    return roles
+
+
+def detector_and_reviewers(c: Comparison) -> dict:
+    """The detector alone, extra reviewers alone and both, side by side (issue: adaptive
+    moderation), with the interaction: both - (detector alone + capacity alone), per seed.
+
+    A positive interaction on offender bans means the detector's flags need the reviewers to
+    become bans (and the reviewers need flags to act on). Empty when the sweep lacks any of
+    the three scenarios (:func:`detector_roles`).
+    """
+    roles = detector_roles(c)
+    if set(roles) != {"detector", "capacity", "both"}:
+        return {}
+    labels = dict((k, lab) for k, lab, _ in METRICS)
+    base = {r.seed: r for r in c.runs_of(c.baseline)}
+    by = {role: {r.seed: r for r in c.runs_of(sc)} for role, sc in roles.items()}
+    seeds = sorted(set(base).intersection(*(set(v) for v in by.values())))
+    rows = []
+    for key in DETECTOR_METRICS:
+        cells = []
+        for role in ("detector", "capacity", "both"):
+            e = c.effect(roles[role], key)
+            d, lo, hi = e.rate_diff
+            cells.append(
+                {
+                    "unchanged": e.unchanged,
+                    "rate": fmt_rate_ci(d, lo, hi, sign=True),
+                    "direction": "down" if e.diff_high < 0 else "up" if e.diff_low > 0 else "",
+                }
+            )
+        scale = c.effect(roles["both"], key).scale
+        x = np.array(
+            [
+                float(_get(by["both"][s].summary, key))
+                - float(_get(by["detector"][s].summary, key))
+                - float(_get(by["capacity"][s].summary, key))
+                + float(_get(base[s].summary, key))
+                for s in seeds
+            ]
+        )
+        m, lo, hi = (v * scale for v in mean_interval(x))
+        rows.append(
+            {
+                "label": labels[key],
+                "per": c.effect(roles["both"], key).per_100k_of,
+                "cells": cells,
+                "interaction": fmt_rate_ci(m, lo, hi, sign=True),
+                "interaction_direction": "down" if hi < 0 else "up" if lo > 0 else "",
+            }
+        )
+    return {"roles": roles, "rows": rows, "pairs": len(seeds)}
+
+
+def scope(run: Run, platforms: list[str]) -> list[str]:
+    """The platforms a run's interventions act on (all of them when any intervention acts on
+    children or accounts everywhere, e.g. education)."""
+    covered: set[str] = set()
+    for node in _enabled(run).values():
+        ps = node.get("platforms")
+        if not isinstance(ps, list):
+            return list(platforms)
+        covered |= {str(p) for p in ps}
+    return [p for p in platforms if p in covered]
+
+
+def displacement_rows(c: Comparison) -> list[dict]:
+    """The displacement ratio of every scenario that acts on some platforms but not all.
+
+    For first contacts and for offences: the paired change where the measure acts and where it
+    does not (per 100,000 children) and the ratio gained elsewhere / prevented where it acts
+    (:func:`displacement`), with intervals over the paired seeds.
+    """
+    out = []
+    base = {r.seed: r for r in c.runs_of(c.baseline)}
+    per = PER / np.mean([r.summary["children"] for r in base.values()]) if base else math.nan
+    for sc in c.order:
+        runs = {r.seed: r for r in c.runs_of(sc)}
+        seeds = sorted(set(runs) & set(base))
+        if not seeds:
+            continue
+        prot = scope(runs[seeds[0]], c.platforms)
+        if not prot or len(prot) == len(c.platforms):
+            continue
+        for what, key in (
+            ("children first contacted", DISPLACEMENT_MEASURES["children_first_contacted"]),
+            ("offences", DISPLACEMENT_MEASURES["offences"]),
+        ):
+            d = displacement([base[s].summary for s in seeds], [runs[s].summary for s in seeds], prot, key)
+            pm, plo, phi = (v * per for v in d["protected_change"])
+            om, olo, ohi = (v * per for v in d["others_change"])
+            r, rlo, rhi = d["ratio"]
+            out.append(
+                {
+                    "scenario": sc,
+                    "measure": what,
+                    "protected": ", ".join(prot),
+                    "others": ", ".join(d["others"]),
+                    "protected_change": fmt_rate_ci(pm, plo, phi, sign=True),
+                    "protected_direction": "down" if phi < 0 else "up" if plo > 0 else "",
+                    "others_change": fmt_rate_ci(om, olo, ohi, sign=True),
+                    "others_direction": "down" if ohi < 0 else "up" if olo > 0 else "",
+                    "ratio": _fmt_ratio(r, rlo, rhi),
+                }
+            )
+    return out
+
+
+def _fmt_ratio(r: float, lo: float, hi: float) -> Num:
+    if not math.isfinite(r):
+        return Num("n/a", "")
+    iv = f"{lo:.2f} to {hi:.2f}" if math.isfinite(lo) and math.isfinite(hi) else ""
+    return Num(f"{r:.2f}", iv)
+
+
+def _fmt_adaptation(cfg: dict) -> str:
+    try:
+        return f"{float(_get(cfg, 'offenders.adaptation')):g}"
+    except (KeyError, TypeError, ValueError):
+        return ""
+
+
 def _context(c: Comparison) -> dict:
     """The numbers and sentences of the report, formatted, for both templates."""
     base = c.levels[c.baseline]
@@ -842,37 +1022,8 @@ def _context(c: Comparison) -> dict:
         }
         for sc in c.order
     ]
-    # Adaptive offenders (a later model version): summary.json keys named displacement* are
-    # compared here as they are, when the runs have them; nothing is shown otherwise.
-    disp_keys = sorted(
-        k
-        for k, v in s0.items()
-        if k.startswith("displacement") and isinstance(v, int | float) and v is not None
-    )
-    disp_extra = []
-    for k in disp_keys:
-        for sc in c.order:
-            rs = {r.seed: r for r in c.runs_of(sc)}
-            bs = {r.seed: r for r in c.runs_of(c.baseline)}
-            seeds = sorted(set(rs) & set(bs))
-            try:
-                a = np.array([float(rs[s].summary[k]) for s in seeds])
-                b = np.array([float(bs[s].summary[k]) for s in seeds])
-            except (KeyError, TypeError, ValueError):
-                continue
-            m, lo, hi = mean_interval(a)
-            d, dlo, dhi = paired_interval(a, b)
-            disp_extra.append(
-                {
-                    "key": k,
-                    "scenario": sc,
-                    "value": f"{m:.3g}" + (f" [{lo:.3g} to {hi:.3g}]" if not math.isnan(lo) else ""),
-                    "diff": _signed(
-                        f"{d:+.3g}" + (f" [{dlo:+.3g} to {dhi:+.3g}]" if not math.isnan(dlo) else "")
-                    ),
-                }
-            )
-
+    detector = detector_and_reviewers(c)
+    disp_ratio = displacement_rows(c)
     assumed = []
     for sc in [c.baseline, *c.order]:
         rs = c.runs_of(sc)
@@ -954,7 +1105,9 @@ def _context(c: Comparison) -> dict:
         "cost_base": cost_base,
         "cost_rows": cost_rows,
         "disp_rows": disp_rows,
-        "disp_extra": disp_extra,
+        "detector": detector,
+        "disp_ratio": disp_ratio,
+        "adaptation": _fmt_adaptation(cfg0),
         "assumed": assumed,
         "world": world,
         "pairing": pairing,

@@ -156,8 +156,8 @@ def test_html_has_no_raw_markdown_and_every_section(built):
     summary = page[positions[0] : positions[1]]
     assert summary.count("<li>") >= 3 and "in every 100,000 children reached sexual communication" in summary
     assert "Main caveat" in summary and "not estimates of real prevalence" in summary
-    # the adaptive-offender place is marked, and says why it is empty
-    assert 'id="adaptive"' in page and "no displacement measures" in page
+    # the displacement ratio has its place, and offenders' adaptation is stated as configured
+    assert 'id="ratio"' in page and "Offenders adapt" in page and "offenders.adaptation=" in page
 
 
 def test_paired_difference_is_mean_of_per_seed_differences(built):
@@ -394,18 +394,101 @@ def _doctored_copy(runs_dir, tmp_path, edit) -> Path:
     return dst
 
 
-def test_displacement_measures_are_shown_when_the_runs_have_them(runs_dir, tmp_path):
-    """The place kept for adaptive offenders renders summary keys named displacement*."""
+def _as_scenario(base_dir: Path, dst: Path, name: str, enable: dict, edit) -> None:
+    """Copy a baseline run folder as scenario ``name`` with the interventions ``enable``
+    ({intervention: {knob: value}}) switched on in its config and ``edit`` applied to its summary:
+    a sweep whose numbers are known exactly, for the report's arithmetic."""
+    import yaml
 
-    def add(s):
-        s["displacement_ratio"] = 0.25 + 0.1 * s["seed"] + (0.2 if s["scenario"] == OTHER else 0.0)
+    shutil.copytree(base_dir, dst)
+    cfg = yaml.safe_load((dst / "config.yaml").read_text())
+    cfg["scenario"]["name"] = name
+    for iv, knobs in enable.items():
+        cfg["interventions"][iv].update({"enabled": True, **knobs})
+    (dst / "config.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
+    s = json.loads((dst / "summary.json").read_text())
+    s["scenario"] = name
+    edit(s)
+    (dst / "summary.json").write_text(json.dumps(s))
+    write_checksums(dst)
 
-    sweep = _doctored_copy(runs_dir, tmp_path, add)
-    build_report(sweep, quiet=True)
-    page = (sweep / "report.html").read_text()
-    adaptive = page[page.index('id="adaptive"') : page.index('<section id="assumptions">')]
-    assert "displacement_ratio" in adaptive and "no displacement measures" not in adaptive
-    assert "+0.2 [+0.2 to +0.2]" in adaptive.replace("\u2212", "-")  # paired change, the same for every seed
+
+@pytest.fixture(scope="module")
+def known_sweep(runs_dir, tmp_path_factory):
+    """baseline_2019 with 4 more first contacts and 2 more offences on photo_social than its
+    copies; ``limited`` (private by default on photo_social and social only) gains 1 first
+    contact on messenger and 1 offence on gaming; the detector, capacity and both scenarios add
+    2, 1 and 7 offender bans."""
+    dst = tmp_path_factory.mktemp("known") / "sweep"
+    dst.mkdir()
+    cap = {"review_capacity_multiplier": 10.0, "report_handling_speedup": 1.0, "detection_multiplier": 1.0}
+
+    def bans(n):
+        def edit(s):
+            s["bans"] += n
+
+        return edit
+
+    def limited(s):
+        s["by_platform"]["messenger"]["contacted"] += 1
+        s["offences_by_platform"]["gaming"] += 1
+
+    for seed in SEEDS:
+        src = runs_dir / f"baseline_2019_seed{seed}"
+        _as_scenario(
+            src,
+            dst / f"limited_seed{seed}",
+            "limited",
+            {"private_by_default": {"platforms": ["photo_social", "social"]}},
+            limited,
+        )
+        _as_scenario(src, dst / f"det_seed{seed}", "det", {"ai_detection": {}}, bans(2))
+        _as_scenario(src, dst / f"cap_seed{seed}", "cap", {"duty_of_care": cap}, bans(1))
+        _as_scenario(
+            src, dst / f"both_seed{seed}", "both", {"ai_detection": {}, "duty_of_care": cap}, bans(7)
+        )
+        b = dst / f"baseline_2019_seed{seed}"
+        shutil.copytree(src, b)
+        s = json.loads((b / "summary.json").read_text())
+        s["by_platform"]["photo_social"]["contacted"] += 4
+        s["offences_by_platform"]["photo_social"] += 2
+        (b / "summary.json").write_text(json.dumps(s))
+        write_checksums(b)
+    build_report(dst, quiet=True)
+    return dst
+
+
+def test_displacement_ratio_of_a_scenario_on_some_platforms(known_sweep):
+    """4 first contacts prevented where it acts, 1 gained elsewhere: ratio 0.25; offences 2 and 1: 0.5."""
+    page = (known_sweep / "report.html").read_text().replace("\u2212", "-")
+    part = page[page.index('id="ratio"') : page.index('<section id="assumptions">')]
+    rows = [r for r in part.split("<tr>") if r.startswith("<td>limited</td>")]
+    assert len(rows) == 2, part
+    assert "photo_social, social" in rows[0] and ">0.25<" in rows[0]
+    assert ">0.50<" in rows[1]
+    md = (known_sweep / "report.md").read_text()
+    assert "| limited | children first contacted | photo_social, social |" in md
+    # a scenario on every platform (capacity: duty_of_care everywhere) has no ratio row
+    assert not [r for r in part.split("<tr>") if r.startswith("<td>cap</td>")]
+
+
+def test_no_ratio_when_every_scenario_acts_everywhere(built):
+    page = (built / "report.html").read_text()
+    part = page[page.index('id="ratio"') : page.index('<section id="assumptions">')]
+    assert "Every scenario here acts on all platforms" in part
+
+
+def test_detector_capacity_and_both_side_by_side(known_sweep, runs_dir):
+    """Bans +2, +1 and +7 per run: the two together do 4 more than the sum of each alone."""
+    per = 1e5 / json.loads((runs_dir / "baseline_2019_seed1" / "summary.json").read_text())["children"]
+    page = (known_sweep / "report.html").read_text().replace("\u2212", "-")
+    part = page[page.index('id="detector"') : page.index('<section id="costs">')]
+    assert "<code>det</code>" in part and "<code>cap</code>" in part and "<code>both</code>" in part
+    row = next(r for r in part.split("<tr>") if r.startswith('<td class="text">offender bans'))
+    cells = [c.split("</span>")[0].split(">")[-1] for c in row.split('<span class="nw">')[1:]]
+    from sim.report import fmt_rate
+
+    assert cells == [fmt_rate(v * per, sign=True) for v in (2, 1, 7, 4)], row
 
 
 def test_accounts_are_the_denominator_when_the_runs_record_them(runs_dir, tmp_path):
