@@ -31,8 +31,12 @@ APP_PORT ?= 8765
 app: $(STAMP)
 	MPLBACKEND=Agg $(PY) -m solara run sim.app --host localhost --port $(APP_PORT) --production --no-open
 
+# Tests run in TEST_JOBS processes (pytest-xdist), each test file in one of them so its shared
+# fixtures are built once; TEST_JOBS=1 runs them in this process. 2 suits the 2-core CI machine
+# (on the development machine, 2 cores: 7 minutes instead of 9); more cores take more, ~0.5 GB each.
+TEST_JOBS ?= 2
 test: $(STAMP)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q $(if $(filter 1,$(TEST_JOBS)),,-n $(TEST_JOBS) --dist loadfile)
 
 # The tests that need no subprocess, sweep or random world (under a minute): for a quick check.
 test-fast: $(STAMP)

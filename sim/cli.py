@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import hydra
@@ -207,6 +208,11 @@ def entry() -> None:
             problem = check_sweep_jobs(argv)
         if problem:
             _fail(problem)
+    # joblib's loky replaces a worker whose memory grew by more than 300 MB after a job (its leak
+    # check) and warns "A worker stopped while some jobs were given to the executor"; the jobs go
+    # to the new worker and still finish (a job that did not would be listed as missing by the
+    # report and by resume=true), so the warning only alarms users of a long sweep.
+    warnings.filterwarnings("ignore", message="A worker stopped while some jobs", category=UserWarning)
     # no configuration reads the environment (docs/reliability.md): ${oc.env:...} cannot resolve
     if OmegaConf.has_resolver("oc.env"):
         OmegaConf.clear_resolver("oc.env")

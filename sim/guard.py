@@ -18,9 +18,9 @@ BYTES_PER_AGENT = 420  # arrays [n] and [n, P], scratch for suggestions, per-chi
 BYTES_PER_MESA_AGENT = 1_600  # a mesa.Agent view object with its registrations
 BYTES_PER_TIE = 110  # 2 half-edges x (4+1+2+1+4 bytes) x slack x pool growth, networkx-free
 #: Interpreter, numpy, numba, mesa, networkx, matplotlib, and Numba compiling the kernels when its
-#: cache is cold (a fresh clone): a 120-agent run peaked at 280 MB with a warm cache, 419 MB with a
-#: cold one on the development machine and 579 MB on the CI machine.
-BASE_BYTES = 768 * 2**20
+#: cache is cold (a fresh clone): a 120-agent run's own peak (VmHWM) is 236 MiB with a warm cache
+#: and 401 MiB with a cold one on the development machine.
+BASE_BYTES = 512 * 2**20
 
 
 def total_days(cfg) -> int:
