@@ -816,6 +816,10 @@ def displacement_rows(c: Comparison) -> list[dict]:
             pm, plo, phi = (v * per for v in d["protected_change"])
             om, olo, ohi = (v * per for v in d["others_change"])
             r, rlo, rhi = d["ratio"]
+            if not phi < 0:  # nothing surely prevented where it acts: a ratio would divide by noise
+                ratio = Num("not defined", "")
+            else:
+                ratio = _fmt_ratio(r, rlo, rhi)
             out.append(
                 {
                     "scenario": sc,
@@ -826,7 +830,7 @@ def displacement_rows(c: Comparison) -> list[dict]:
                     "protected_direction": "down" if phi < 0 else "up" if plo > 0 else "",
                     "others_change": fmt_rate_ci(om, olo, ohi, sign=True),
                     "others_direction": "down" if ohi < 0 else "up" if olo > 0 else "",
-                    "ratio": _fmt_ratio(r, rlo, rhi),
+                    "ratio": ratio,
                 }
             )
     return out
@@ -834,9 +838,13 @@ def displacement_rows(c: Comparison) -> list[dict]:
 
 def _fmt_ratio(r: float, lo: float, hi: float) -> Num:
     if not math.isfinite(r):
-        return Num("n/a", "")
-    iv = f"{lo:.2f} to {hi:.2f}" if math.isfinite(lo) and math.isfinite(hi) else ""
-    return Num(f"{r:.2f}", iv)
+        return Num("not defined", "")
+
+    def f(v: float) -> str:
+        return f"{v + 0.0:.2f}".replace("-0.00", "0.00").replace("-", "\u2212")
+
+    iv = f"{f(lo)} to {f(hi)}" if math.isfinite(lo) and math.isfinite(hi) else ""
+    return Num(f(r), iv)
 
 
 def _fmt_adaptation(cfg: dict) -> str:

@@ -417,7 +417,8 @@ def _as_scenario(base_dir: Path, dst: Path, name: str, enable: dict, edit) -> No
 def known_sweep(runs_dir, tmp_path_factory):
     """baseline_2019 with 4 more first contacts and 2 more offences on photo_social than its
     copies; ``limited`` (private by default on photo_social and social only) gains 1 first
-    contact on messenger and 1 offence on gaming; the detector, capacity and both scenarios add
+    contact on messenger and 1 offence on gaming; ``idle`` (photo_social only) prevents nothing
+    there; the detector, capacity and both scenarios add
     2, 1 and 7 offender bans."""
     dst = tmp_path_factory.mktemp("known") / "sweep"
     dst.mkdir()
@@ -433,6 +434,10 @@ def known_sweep(runs_dir, tmp_path_factory):
         s["by_platform"]["messenger"]["contacted"] += 1
         s["offences_by_platform"]["gaming"] += 1
 
+    def idle(s):  # as many first contacts and offences on photo_social as the baseline
+        s["by_platform"]["photo_social"]["contacted"] += 4
+        s["offences_by_platform"]["photo_social"] += 2
+
     for seed in SEEDS:
         src = runs_dir / f"baseline_2019_seed{seed}"
         _as_scenario(
@@ -441,6 +446,13 @@ def known_sweep(runs_dir, tmp_path_factory):
             "limited",
             {"private_by_default": {"platforms": ["photo_social", "social"]}},
             limited,
+        )
+        _as_scenario(
+            src,
+            dst / f"idle_seed{seed}",
+            "idle",
+            {"private_by_default": {"platforms": ["photo_social"]}},
+            idle,
         )
         _as_scenario(src, dst / f"det_seed{seed}", "det", {"ai_detection": {}}, bans(2))
         _as_scenario(src, dst / f"cap_seed{seed}", "cap", {"duty_of_care": cap}, bans(1))
@@ -468,6 +480,9 @@ def test_displacement_ratio_of_a_scenario_on_some_platforms(known_sweep):
     assert ">0.50<" in rows[1]
     md = (known_sweep / "report.md").read_text()
     assert "| limited | children first contacted | photo_social, social |" in md
+    # nothing prevented where it acts: no ratio (it would divide by zero or by noise)
+    idle = [r for r in part.split("<tr>") if r.startswith("<td>idle</td>")]
+    assert len(idle) == 2 and all(">not defined<" in r for r in idle), idle
     # a scenario on every platform (capacity: duty_of_care everywhere) has no ratio row
     assert not [r for r in part.split("<tr>") if r.startswith("<td>cap</td>")]
 
