@@ -202,6 +202,15 @@ def model_params() -> dict[str, Any]:
             "step": 1.0,
             "label": "Offenders per 1,000 children",
         },
+        # how fast offenders move their outreach to the routes that reach children (0: fixed)
+        "offenders__adaptation": {
+            "type": "SliderFloat",
+            "value": float(cfg.offenders.adaptation),
+            "min": 0.0,
+            "max": 1.0,
+            "step": 0.05,
+            "label": "Offenders' adaptation",
+        },
         "suggestion_rule": {
             "type": "Select",
             "value": AS_CONFIGURED,
@@ -1102,9 +1111,14 @@ if solara is not None:
             f"{p.replace('_', ' ')}: {str(cfg.platforms[p].suggestion_rule).replace('_', ' ')}"
             for p in suggestion_platforms()
         )
+        # the population's arrays also hold slots for children and offenders who join later: count
+        # who is there on day 0 (joined_day 0), as set in the sidebar
+        n_off0 = int((pop.joined_day[pop.offender_ids] == 0).sum())
         return (
-            f"<b>This world</b>: seed {int(cfg.seed)}, {pop.n_children:,} children, {pop.n_adults:,} adults "
-            f"of whom {len(pop.offender_ids)} are offenders; friend-suggestion rule by platform: {rules}."
+            f"<b>This world</b>: seed {int(cfg.seed)}; {int(cfg.population.n_children):,} children, "
+            f"{int(cfg.population.n_adults):,} benign adults and {n_off0} offenders on day 0 (then children "
+            f"grow up and are replaced, offenders arrive and desist); friend-suggestion rule by platform: "
+            f"{rules}."
         )
 
     @solara.component

@@ -207,11 +207,12 @@ def screenshots(out_dir: Path) -> list[Path]:
         reset(page)
         page.wait_for_function("() => document.querySelectorAll('img.gs-network').length === 2")
         step_days(page, 60)
-        shown = page.inner_text(".gs-child")
+        # the child most changed may be the one already shown: wait for both worlds' tables of it
         page.get_by_role("button", name="Child most changed").click()
         page.wait_for_function(
-            "t => document.querySelector('.gs-child').innerText !== t", arg=shown, timeout=30_000
+            "() => document.querySelectorAll('.gs-child .gs-child-table').length === 2", timeout=30_000
         )
+        settled(page)
         path = out_dir / "app_side_by_side.png"
         page.screenshot(path=str(path), full_page=True)
         shots.append(path)

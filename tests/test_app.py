@@ -45,9 +45,12 @@ def test_parameters_map_to_the_config_and_the_baseline_keeps_only_the_world():
         suggestion_rule="jaccard",
         interventions__ai_detection__enabled=True,
         interventions__ai_detection__sensitivity=0.9,
+        offenders__adaptation=0.45,
         **SMALL,
     )
     cfg, base = app.scenario.cfg, app.baseline.cfg
+    # offenders' adaptation is part of the world: the baseline's offenders learn as fast
+    assert cfg.offenders.adaptation == 0.45 == base.offenders.adaptation
     assert int(cfg.seed) == 3 and cfg.population.n_children == 200 and cfg.population.n_adults == 400
     assert cfg.interventions.ai_detection.enabled and cfg.interventions.ai_detection.sensitivity == 0.9
     assert A.enabled_interventions(base) == []
