@@ -128,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             first, last, rel = criterion([r[s] for r in runs.values()], m0)
             rows.append(
-                (s, m0 * MONTH, round(first, 1), round(last, 1), round(100 * rel, 1), abs(rel) <= 0.15)
+                (s, offset + m0 * MONTH, round(first, 1), round(last, 1), round(100 * rel, 1), abs(rel) <= 0.15)
             )
     with (a.out / "criterion.csv").open("w", newline="") as fh:
         w = csv.writer(fh)
