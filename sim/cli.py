@@ -167,9 +167,17 @@ def main(cfg: DictConfig) -> dict | None:
         # in a sweep the launching process shows one bar for all jobs (sim.sweep.SweepCallback)
         multirun = hc.mode is not None and hc.mode.name == "MULTIRUN"
         model.run(progress=False if multirun else None)
-        run_dir = write_run(
-            model, out_dir, overrides=list(hc.overrides.task), wall_seconds=time.perf_counter() - t0
-        )
+        try:
+            run_dir = write_run(
+                model, out_dir, overrides=list(hc.overrides.task), wall_seconds=time.perf_counter() - t0
+            )
+        except OSError as e:  # a full disk, a quota, a folder removed under the run
+            _cleanup_empty(out_dir)
+            _fail(
+                f"could not write the run into {out_dir}: {e.strerror or e}; nothing of it was kept "
+                "(free space, or choose another folder with hydra.run.dir=PATH)",
+                code=1,
+            )
     except ConfigError as e:
         _cleanup_empty(out_dir)
         _fail(str(e))
@@ -226,6 +234,13 @@ def entry() -> None:
             file=sys.stderr,
         )
         sys.exit(143)
+    except KeyboardInterrupt:  # Ctrl-C in the launching process of a sweep (a run handles its own)
+        print(
+            "interrupted (Ctrl-C): finished run folders are complete; rerun a sweep with "
+            "resume=true to finish it",
+            file=sys.stderr,
+        )
+        sys.exit(130)
     finally:
         _restore_sigterm(previous)
         if "sim.sweep" in sys.modules:  # a failed sweep leaves no lock behind

@@ -388,6 +388,41 @@ def release_lock(sweep: Path) -> None:
         pass
 
 
+#: Set by the launching process of a sweep; a job process that is its direct child (joblib's loky
+#: workers) watches for the launcher's death.
+LAUNCHER_PID_ENV = "GROOMSIM_LAUNCHER_PID"
+_watching = False
+
+
+def die_with_launcher(poll_seconds: float = 0.5, grace_seconds: float = 5.0) -> bool:
+    """In a worker process the sweep's launcher started (joblib's), end the job as SIGTERM does
+    (its partial folder removed, exit 143) once the launcher is gone, instead of running on after
+    a kill -9 of the launcher. Not in the launcher itself (the basic launcher: its parent is a
+    shell, which may end under nohup) nor in jobs of other machines' launchers (SLURM, Ray), whose
+    parent is not the launcher. Returns whether this process watches."""
+    global _watching
+    try:
+        launcher = int(os.environ.get(LAUNCHER_PID_ENV, ""))
+    except ValueError:
+        return False
+    if _watching or os.getpid() == launcher or os.getppid() != launcher:
+        return _watching
+    import signal
+
+    def watch() -> None:
+        while os.getppid() == launcher:
+            time.sleep(poll_seconds)
+        # a run ends on SIGTERM and removes its partial folder (sim/cli.py); the worker itself
+        # would then take the next job its dead launcher had queued, so it exits after a grace
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(grace_seconds)
+        os._exit(143)
+
+    threading.Thread(target=watch, daemon=True, name="groomsim-launcher-watch").start()
+    _watching = True
+    return True
+
+
 class SweepCallback(Callback):
     """Says which launcher runs a sweep and how many jobs, shows their progress, and when every job
     has finished writes ``sweep.csv``, ``sweep_summary.csv`` and figures (:mod:`sim.aggregate`)
@@ -416,6 +451,7 @@ class SweepCallback(Callback):
         if problem:
             print(f"error: {problem}", file=sys.stderr)
             sys.exit(2)
+        os.environ[LAUNCHER_PID_ENV] = str(os.getpid())  # inherited by the workers it starts
         launcher = hc.runtime.choices.get("hydra/launcher") or "basic"
         total = count_jobs(config)
         how = ""
@@ -476,6 +512,9 @@ class SweepCallback(Callback):
                 sys.exit(2)
 
     # -- in the job's process (any launcher)
+    def on_job_start(self, config, **kwargs: Any) -> None:
+        die_with_launcher()
+
     def on_job_end(self, config, job_return, **kwargs: Any) -> None:
         from hydra.core.hydra_config import HydraConfig
 

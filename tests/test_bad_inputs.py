@@ -193,6 +193,22 @@ CASES = [
         "[0.0, 0.0, 0.0, 0.0, 0.0]",
         "a positive sum",
     ),
+    # issue 16, case 12: these once stopped all outreach silently (the weights' sum overflowed)
+    # and crashed mid-run with OverflowError
+    V(
+        "channel_weights_overflow",
+        "grooming.channel_weights_scattergun=[1e308,1e308,0,0,0]",
+        "grooming.channel_weights_scattergun",
+        "[1e+308, 1e+308, 0.0, 0.0, 0.0]",
+        "each at most 1000",
+    ),
+    V(
+        "review_capacity_astronomical",
+        "platforms.social.review_capacity_per_100k=1e308",
+        "platforms.social.review_capacity_per_100k",
+        "1e+308",
+        "a number between 0 and 100000",
+    ),
     # refused by the memory guard (sim/guard.py) before anything is allocated
     V(
         "population_too_large_for_memory",

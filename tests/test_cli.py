@@ -196,3 +196,38 @@ def test_hydra_flags_with_values_are_not_taken_for_overrides():
     )
     assert proc.returncode == 0, proc.stderr
     assert "days: 7" in proc.stdout and "seed:" in proc.stdout
+
+
+FULL_DISK = """
+import errno, sys
+import sim.results as R
+
+def full(folder):  # the last file a run writes: the disk fills up just before it
+    raise OSError(errno.ENOSPC, "No space left on device")
+
+R.write_checksums = full
+from sim.cli import entry
+
+sys.argv = ["sim", *sys.argv[1:]]
+entry()
+"""
+
+
+def test_a_full_disk_while_writing_is_one_message_and_leaves_nothing(tmp_path):
+    """Issue 16, case 13: a write that fails (here ENOSPC, raised where the last file of the run
+    is written) ended in a traceback; now one line, exit 1, and no run or partial folder."""
+    run_dir = tmp_path / "run"
+    proc = subprocess.run(
+        [sys.executable, "-c", FULL_DISK, *RUN_OVERRIDES, f"hydra.run.dir={run_dir}"],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 1, proc.stderr[-2000:]
+    assert "Traceback" not in proc.stderr, proc.stderr[-2000:]
+    assert proc.stderr.strip().splitlines()[-1] == (
+        f"error: could not write the run into {run_dir}: No space left on device; nothing of it "
+        "was kept (free space, or choose another folder with hydra.run.dir=PATH)"
+    )
+    assert_no_run_folder(run_dir)

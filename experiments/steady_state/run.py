@@ -127,9 +127,8 @@ def main(argv: list[str] | None = None) -> int:
             if m0 + 24 > len(runs[1][s]):
                 continue
             first, last, rel = criterion([r[s] for r in runs.values()], m0)
-            rows.append(
-                (s, offset + m0 * MONTH, round(first, 1), round(last, 1), round(100 * rel, 1), abs(rel) <= 0.15)
-            )
+            start = offset + m0 * MONTH
+            rows.append((s, start, round(first, 1), round(last, 1), round(100 * rel, 1), abs(rel) <= 0.15))
     with (a.out / "criterion.csv").open("w", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(
