@@ -1,0 +1,94 @@
+"""Where adaptive offenders' outreach would go at the end of a run, against the fixed weights.
+
+    .venv/bin/python experiments/displacement/allocation.py --children 8000 --seed 1
+
+Runs ``baseline_2019`` and ``two_platforms_protected`` (default settings otherwise) and prints, for
+the offenders present on the last day: the share of outreach each platform gets from their yield
+estimates (the adaptive allocation of docs/ODD.md 7.3, recomputed from ``model.outreach_yield``)
+beside the share the fixed weights give the same accounts; the mean yield estimate per (route,
+platform); and the attempts that reached a child per platform over the measured window.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+PROJECT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(PROJECT))
+
+SCENARIOS = ("baseline_2019", "two_platforms_protected")
+
+
+def shares(m) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    """Mean allocation over platforms (adaptive, fixed) of the offenders present, and their indices."""
+    pop, traits = m.pop, m.offender_traits
+    acct, banned = m.accounts.acct, m.accounts.banned
+    feat = m.platform_features.features.astype(bool)
+    cw, explore = m.channel_weights, m.adapt_params.exploration
+    n_plat, n_routes = feat.shape
+    adaptive, fixed, present = np.zeros(n_plat), np.zeros(n_plat), []
+    for i, o in enumerate(traits.ids):
+        if not pop.present[o]:
+            continue
+        oi = traits.index_of_node[o]
+        ok = (acct[o] & ~banned[o])[:, None] & feat
+        if not ok.any():
+            continue
+        y = m.outreach_yield[oi]
+        ymax = y[ok].max()
+        w, wf = np.zeros((n_plat, n_routes)), np.zeros((n_plat, n_routes))
+        for r in range(n_routes):
+            n_ok = ok[:, r].sum()
+            if n_ok == 0:
+                continue
+            for p in np.flatnonzero(ok[:, r]):
+                rel = y[p, r] / ymax if ymax > 0 else 1.0
+                wf[p, r] = cw[traits.strategy[i], r] / n_ok
+                w[p, r] = wf[p, r] * (explore + (1 - explore) * rel)
+        if w.sum() > 0:
+            adaptive += w.sum(1) / w.sum()
+            fixed += wf.sum(1) / wf.sum()
+            present.append(oi)
+    n = max(len(present), 1)
+    return adaptive / n, fixed / n, present
+
+
+def main(argv: list[str] | None = None) -> int:
+    from sim.model import GroomingModel
+    from sim.outreach import Route
+
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--children", type=int, default=8000)
+    ap.add_argument("--seed", type=int, default=1)
+    a = ap.parse_args(argv)
+    for scenario in SCENARIOS:
+        ov = [
+            f"scenario={scenario}",
+            f"seed={a.seed}",
+            f"population.n_children={a.children}",
+            f"population.n_adults={2 * a.children}",
+            "progress=off",
+            "mesa_agents=off",
+        ]
+        m = GroomingModel(overrides=ov).run(progress=False)
+        adaptive, fixed, present = shares(m)
+        names = m.platform_names
+        feat = m.platform_features.features.astype(bool)
+        print(f"{scenario}: {len(present)} offenders present on the last day")
+        print("  platform        adaptive share  fixed share")
+        for p, name in enumerate(names):
+            print(f"  {name:<15} {adaptive[p]:>14.3f} {fixed[p]:>12.3f}")
+        y = m.outreach_yield[present]
+        for r in Route:
+            est = {names[p]: round(float(y[:, p, int(r)].mean()), 3) for p in range(len(names)) if feat[p, r]}
+            print(f"  mean yield estimate, {r.name.lower()}: {est}")
+        print(f"  attempts reaching a child: {m.summary()['outreach_reaching_by_platform']}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
