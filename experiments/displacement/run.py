@@ -2,15 +2,18 @@
 
     .venv/bin/python experiments/displacement/run.py                       # 20,000 children x 10 seeds
     .venv/bin/python experiments/displacement/run.py --children 4000 --seeds 3 --contrast
+    .venv/bin/python experiments/displacement/run.py --seeds 3 --set offenders.tactic_sharing=0.5
 
 The case: ``scenario=two_platforms_protected`` (private-by-default accounts for known minors and no
 adult<->minor friend suggestions on ``photo_social`` and ``social`` only) against
 ``scenario=baseline_2019``, paired seeds, default world otherwise (burn-in, 365 days, 2 benign
 adults per child). ``--contrast`` also runs both with ``offenders.adaptation=0`` (the fixed channel
-and platform weights). Prints and writes, per adaptation setting, the paired change (scenario -
-baseline, 95% t-interval) of offences and of children first contacted, on the protected platforms
-and on the others, and the displacement ratio (gained on the others / prevented on the protected
-two, 95% bootstrap interval over seeds; :func:`sim.report.displacement`).
+and platform weights); ``--set KEY=VALUE`` (repeatable) applies an override to every run
+(``--contrast``'s ``adaptation=0`` comes after it). Prints and writes, per adaptation setting,
+the paired change (scenario - baseline, 95% t-interval) of offences and of children first
+contacted, on the protected platforms and on the others, and the displacement ratio (gained on
+the others / prevented on the protected two, 95% bootstrap interval over seeds;
+:func:`sim.report.displacement`).
 
 Writes into ``results/displacement/`` (or ``--out``): ``runs.csv`` (one row per run),
 ``displacement.csv`` (the numbers above) and ``displacement.png`` (offences and children first
@@ -36,10 +39,10 @@ SCENARIOS = ("baseline_2019", "two_platforms_protected")
 PROTECTED = ["photo_social", "social"]
 
 
-def run_one(args: tuple[str, int, int, int, str | None, int | None]) -> dict:
+def run_one(args: tuple[str, int, int, int, str | None, int | None, tuple[str, ...]]) -> dict:
     from sim.model import GroomingModel
 
-    scenario, seed, children, days, adaptation, burn_in = args
+    scenario, seed, children, days, adaptation, burn_in, extra = args
     ov = [
         f"scenario={scenario}",
         f"seed={seed}",
@@ -49,6 +52,7 @@ def run_one(args: tuple[str, int, int, int, str | None, int | None]) -> dict:
         "progress=off",
         "mesa_agents=off",
         "threads=1",
+        *extra,
     ]
     if adaptation is not None:
         ov.append(f"offenders.adaptation={adaptation}")
@@ -71,11 +75,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--burn-in", type=int, default=None, help="default: conf/config.yaml")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--contrast", action="store_true", help="also run with offenders.adaptation=0")
+    ap.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE", help="an override for every run"
+    )
     ap.add_argument("--out", type=Path, default=PROJECT / "results" / "displacement")
     a = ap.parse_args(argv)
     settings: list[str | None] = [None] + (["0"] if a.contrast else [])
     jobs = [
-        (sc, seed, a.children, a.days, ad, a.burn_in)
+        (sc, seed, a.children, a.days, ad, a.burn_in, tuple(a.set))
         for ad in settings
         for seed in range(1, a.seeds + 1)
         for sc in SCENARIOS
@@ -178,8 +185,9 @@ def figure(results: list[dict], plats: list[str], settings, path: Path, a) -> No
             ax.set_title(f"change in {title}")
     axes[0].set_ylabel("protected - baseline, mean over seeds (95% CI)")
     axes[1].legend()
+    extra = f"\n{' '.join(a.set)}" if a.set else ""
     fig.suptitle(
-        f"Protection on {', '.join(PROTECTED)} only: {a.children:,} children, {a.seeds} paired seeds"
+        f"Protection on {', '.join(PROTECTED)} only: {a.children:,} children, {a.seeds} paired seeds{extra}"
     )
     fig.tight_layout()
     fig.savefig(path, dpi=120)
