@@ -5,8 +5,9 @@
 Runs ``baseline_2019`` and ``two_platforms_protected`` (default settings otherwise) and prints, for
 the offenders present on the last day: the share of outreach each platform gets from their yield
 estimates (the adaptive allocation of docs/ODD.md 7.3, recomputed from ``model.outreach_yield``)
-beside the share the fixed weights give the same accounts; the mean yield estimate per (route,
-platform); and the attempts that reached a child per platform over the measured window.
+beside the share the fixed weights give the same accounts, and the same by route; the mean yield
+estimate per (route, platform); the attempts that reached a child per platform over the measured
+window; and the children first contacted by channel.
 """
 
 from __future__ import annotations
@@ -24,13 +25,14 @@ SCENARIOS = ("baseline_2019", "two_platforms_protected")
 
 
 def shares(m) -> tuple[np.ndarray, np.ndarray, list[int]]:
-    """Mean allocation over platforms (adaptive, fixed) of the offenders present, and their indices."""
+    """Mean allocation over (platform, route) (adaptive, fixed) of the offenders present, and their
+    indices."""
     pop, traits = m.pop, m.offender_traits
     acct, banned = m.accounts.acct, m.accounts.banned
     feat = m.platform_features.features.astype(bool)
     cw, explore = m.channel_weights, m.adapt_params.exploration
     n_plat, n_routes = feat.shape
-    adaptive, fixed, present = np.zeros(n_plat), np.zeros(n_plat), []
+    adaptive, fixed, present = np.zeros((n_plat, n_routes)), np.zeros((n_plat, n_routes)), []
     for i, o in enumerate(traits.ids):
         if not pop.present[o]:
             continue
@@ -50,8 +52,8 @@ def shares(m) -> tuple[np.ndarray, np.ndarray, list[int]]:
                 wf[p, r] = cw[traits.strategy[i], r] / n_ok
                 w[p, r] = wf[p, r] * (explore + (1 - explore) * rel)
         if w.sum() > 0:
-            adaptive += w.sum(1) / w.sum()
-            fixed += wf.sum(1) / wf.sum()
+            adaptive += w / w.sum()
+            fixed += wf / wf.sum()
             present.append(oi)
     n = max(len(present), 1)
     return adaptive / n, fixed / n, present
@@ -81,12 +83,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{scenario}: {len(present)} offenders present on the last day")
         print("  platform        adaptive share  fixed share")
         for p, name in enumerate(names):
-            print(f"  {name:<15} {adaptive[p]:>14.3f} {fixed[p]:>12.3f}")
+            print(f"  {name:<15} {adaptive[p].sum():>14.3f} {fixed[p].sum():>12.3f}")
+        print("  route           adaptive share  fixed share")
+        for r in Route:
+            print(f"  {r.name.lower():<15} {adaptive[:, r].sum():>14.3f} {fixed[:, r].sum():>12.3f}")
         y = m.outreach_yield[present]
         for r in Route:
             est = {names[p]: round(float(y[:, p, int(r)].mean()), 3) for p in range(len(names)) if feat[p, r]}
             print(f"  mean yield estimate, {r.name.lower()}: {est}")
-        print(f"  attempts reaching a child: {m.summary()['outreach_reaching_by_platform']}")
+        summary = m.summary()
+        print(f"  attempts reaching a child: {summary['outreach_reaching_by_platform']}")
+        first = {ch: v["contacted"] for ch, v in summary["by_channel"].items()}
+        print(f"  children first contacted, by channel: {first}")
     return 0
 
 
