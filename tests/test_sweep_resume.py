@@ -296,9 +296,13 @@ def test_ctrl_c_on_a_joblib_sweep_says_how_to_resume(tmp_path):
     args = [*basic, "hydra/launcher=joblib", "hydra.launcher.n_jobs=2", f"hydra.sweep.dir={sweep}"]
     proc = start(*args)
     wait_for(lambda: any(sweep.glob(".*.partial-*")) or any(sweep.glob("baseline_*")), proc, what="a job")
+    seen = sorted(p.name for p in sweep.iterdir())
     os.killpg(proc.pid, signal.SIGINT)
     out, err = proc.communicate(timeout=120)
-    assert proc.returncode == 130, err[-3000:]
+    # what the sweep folder held when the signal was sent and after, for a failure's message
+    after = sorted(p.name for p in sweep.iterdir())
+    state = f"at SIGINT: {seen}\nafter: {after}\nstdout: {out[-1500:]}\nstderr: {err[-3000:]}"
+    assert proc.returncode == 130, state
     assert "Traceback" not in out + err, err[-3000:]
     assert "interrupted (Ctrl-C): finished run folders are complete; rerun a sweep with resume=true" in err
     assert_nothing_looks_complete_unless_it_is(sweep)  # resume after a kill: killed_and_resumed
