@@ -71,8 +71,15 @@ def sim_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
     )
 
 
+def _sigint_as_in_a_terminal() -> None:
+    # a test run started in the background (``make test &``, nohup, some CI runners) inherits
+    # SIGINT ignored, and so would the sweep; a user's Ctrl-C always meets the default handler
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def start(*args: str) -> subprocess.Popen:
-    """Start ``python -m sim`` in its own process group (so the whole group can be killed)."""
+    """Start ``python -m sim`` in its own process group (so the whole group can be killed), with
+    SIGINT as a terminal leaves it."""
     return subprocess.Popen(
         [sys.executable, "-m", "sim", *args],
         cwd=PROJECT,
@@ -81,6 +88,7 @@ def start(*args: str) -> subprocess.Popen:
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        preexec_fn=_sigint_as_in_a_terminal,
     )
 
 
