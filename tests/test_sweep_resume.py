@@ -325,8 +325,8 @@ def group_members(pgid: int) -> list[int]:
 def test_joblib_workers_end_when_their_launcher_is_killed(tmp_path):
     """Issue 16, case 9: after kill -9 of a joblib sweep's launcher its loky workers ran on to the
     end of their jobs (and of jobs already queued). Now each worker, from its first job on,
-    watches its launcher and ends its job as SIGTERM does within a few seconds (measured: under
-    7 s; allowed: 60 s on a loaded machine), and the jobs they held leave nothing that looks
+    watches its launcher and ends its job as SIGTERM does within a few seconds (measured: 6-21 s;
+    allowed: 60 s on a loaded machine), and the jobs they held leave nothing that looks
     complete, no partial folder either (resume after a kill: the killed_and_resumed tests)."""
     sweep = tmp_path / "sw"
     args = [

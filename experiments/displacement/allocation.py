@@ -3,11 +3,12 @@
     .venv/bin/python experiments/displacement/allocation.py --children 8000 --seed 1
 
 Runs ``baseline_2019`` and ``two_platforms_protected`` (default settings otherwise) and prints, for
-the offenders present on the last day: the share of outreach each platform gets from their yield
-estimates (the adaptive allocation of docs/ODD.md 7.3, recomputed from ``model.outreach_yield``)
-beside the share the fixed weights give the same accounts, and the same by route; the mean yield
-estimate per (route, platform); the attempts that reached a child per platform over the measured
-window; and the children first contacted by channel.
+the offenders present on the last day: their outreach rate (median, mean); the share of
+outreach each platform gets from their yield estimates (the adaptive allocation of docs/ODD.md
+7.3, recomputed from ``model.outreach_yield``) beside the share the fixed weights give the same
+accounts, and the same by route; the mean yield estimate per (route, platform); the attempts
+that reached a child per platform over the measured window; and the children first contacted by
+channel.
 """
 
 from __future__ import annotations
@@ -80,7 +81,13 @@ def main(argv: list[str] | None = None) -> int:
         adaptive, fixed, present = shares(m)
         names = m.platform_names
         feat = m.platform_features.features.astype(bool)
-        print(f"{scenario}: {len(present)} offenders present on the last day")
+        rates = np.array(
+            [m.offender_traits.rate[i] for i, o in enumerate(m.offender_traits.ids) if m.pop.present[o]]
+        )
+        print(
+            f"{scenario}: {len(present)} offenders present on the last day; outreach attempts a day "
+            f"(their rate): median {np.median(rates):.2f}, mean {rates.mean():.2f}"
+        )
         print("  platform        adaptive share  fixed share")
         for p, name in enumerate(names):
             print(f"  {name:<15} {adaptive[p].sum():>14.3f} {fixed[p].sum():>12.3f}")
