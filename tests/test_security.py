@@ -25,7 +25,8 @@ import pytest
 
 PROJECT = Path(__file__).resolve().parent.parent
 SIM = PROJECT / "sim"
-SOURCES = sorted(SIM.rglob("*.py"))
+# the project's own source, not the generated kernel copies Numba's cache keeps in __pycache__
+SOURCES = sorted(p for p in SIM.rglob("*.py") if "__pycache__" not in p.parts)
 TINY = [
     "population.n_children=60",
     "burn_in_days=0",
