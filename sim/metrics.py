@@ -101,6 +101,7 @@ class Metrics:
             + COUNTERS
             + tuple(f"benign_interactions_{p}" for p in names)
             + tuple(f"outreach_reaching_{p}" for p in names)
+            + tuple(f"outreach_attempts_{p}" for p in names)
             + LEVELS
             + tuple(f"review_backlog_{p}" for p in names)
         )
@@ -263,6 +264,10 @@ class Metrics:
         # offenders' outreach attempts that reached a child, by platform (where effort went)
         out["outreach_reaching_by_platform"] = {
             name: tot[f"outreach_reaching_{name}"] for name in m.platform_names
+        }
+        # ... and every attempt made, by platform (where effort was spent, reached or not)
+        out["outreach_attempts_by_platform"] = {
+            name: tot[f"outreach_attempts_{name}"] for name in m.platform_names
         }
         # every offender-child contact (relationship) started in the window, by the platform of
         # its first contact (a child contacted by several offenders counts each time)

@@ -93,7 +93,8 @@ PlatformFeatures = namedtuple("PlatformFeatures", "features search_hides_minors"
 #: Contact attempts: ``off[i]`` tries ``child[i]`` on ``plat[i]`` through ``chan[i]``
 #: (``child_initiated``: a child's request to an offender suggested to it).
 Attempts = namedtuple("Attempts", "off child plat chan child_initiated")
-#: Outreach output (one slot per offender and attempt; child -1 = failed).
+#: Outreach output (one slot per offender and attempt: its platform and channel, -1 for a slot
+#: with no attempt; child -1 = failed).
 Reached = namedtuple("Reached", "child plat chan")
 #: The child's response to a first contact (contact resolution's parameters).
 ResponseParams = namedtuple(
@@ -107,35 +108,48 @@ Resolution = namedtuple("Resolution", "accepted blocked reported")
 
 
 @kernel
+def option_weight(channel_w, st, ch, n_ok, y, ymax, explore):
+    """The weight of one (platform, route) option of an adaptive offender (docs/ODD.md 7.3).
+
+    ``channel_w[st, ch] / n_ok`` (the fixed weight of the route, shared by the ``n_ok`` platforms
+    that offer it to the offender) times ``explore + (1 - explore) * y / ymax``: an option that
+    stops yielding falls to the exploration floor. ``ymax`` is the best estimate among the options
+    the offender uses (0: no estimate yet, every option at its fixed weight).
+    """
+    rel = y / ymax if ymax > 0.0 else 1.0
+    return channel_w[st, ch] / n_ok * (explore + (1.0 - explore) * rel)
+
+
+@kernel
 def _allocation(seed, day, o, a, st, channel_w, acct, banned, features, y, explore):
     """The (platform, route) of attempt ``a`` of an adaptive offender ``o`` (-1, -1: none open).
 
-    Options are the routes on the offender's unbanned accounts that have the route's feature. The
-    fixed weights give each option ``channel_w[st, route] / (platforms with the route)``; an option's
-    weight is that times ``explore + (1 - explore) * y[p, route] / max(y)`` (``y``: the offender's
-    running yield estimates), so options that stop yielding fall to the exploration floor and
-    effort goes where children are still reachable. With equal estimates it is the fixed weights,
-    renormalised over the options the offender has.
+    Options are the routes of positive fixed weight on the offender's unbanned accounts that have
+    the route's feature, each weighted by :func:`option_weight` with ``ymax`` the best estimate
+    among them (a route the strategy never uses keeps its untried estimate and must not set the
+    scale). With equal estimates it is the fixed weights, renormalised over the options the
+    offender has.
     """
     n_plat = features.shape[0]
     n_routes = features.shape[1]
     ymax = 0.0
     for ch in range(n_routes):
+        if channel_w[st, ch] <= 0.0:
+            continue
         for p in range(n_plat):
             if acct[o, p] and not banned[o, p] and features[p, ch] and y[p, ch] > ymax:
                 ymax = y[p, ch]
     tot = 0.0
     for ch in range(n_routes):
+        if channel_w[st, ch] <= 0.0:
+            continue
         n_ok = 0
         for p in range(n_plat):
             if acct[o, p] and not banned[o, p] and features[p, ch]:
                 n_ok += 1
-        if n_ok == 0:
-            continue
         for p in range(n_plat):
             if acct[o, p] and not banned[o, p] and features[p, ch]:
-                rel = y[p, ch] / ymax if ymax > 0.0 else 1.0
-                tot += channel_w[st, ch] / n_ok * (explore + (1.0 - explore) * rel)
+                tot += option_weight(channel_w, st, ch, n_ok, y[p, ch], ymax, explore)
     if tot <= 0.0:
         return -1, -1
     r = u01(seed, day, Decision.OUTREACH_OPTION, o, a) * tot
@@ -143,16 +157,15 @@ def _allocation(seed, day, o, a, st, channel_w, acct, banned, features, y, explo
     last_p = -1
     last_ch = -1
     for ch in range(n_routes):
+        if channel_w[st, ch] <= 0.0:
+            continue
         n_ok = 0
         for p in range(n_plat):
             if acct[o, p] and not banned[o, p] and features[p, ch]:
                 n_ok += 1
-        if n_ok == 0:
-            continue
         for p in range(n_plat):
             if acct[o, p] and not banned[o, p] and features[p, ch]:
-                rel = y[p, ch] / ymax if ymax > 0.0 else 1.0
-                w = channel_w[st, ch] / n_ok * (explore + (1.0 - explore) * rel)
+                w = option_weight(channel_w, st, ch, n_ok, y[p, ch], ymax, explore)
                 if w > 0.0:
                     last_p = p
                     last_ch = ch
@@ -196,7 +209,8 @@ def outreach(
     A reachable candidate is kept with a weight for the offender's preferred sex and ages
     (``out_of_target`` outside them) and, for targeted offenders, vulnerability; a kept attempt
     is noticed by the child with probability ``params.noticed`` (else it is lost). Output slot
-    ``out.*[i*max_attempts + a]``; child -1 = failed.
+    ``out.*[i*max_attempts + a]``: the platform and channel of every attempt made (-1: none), the
+    child it reached (-1: failed).
     """
     # Numba's parallel loops lose writes made through a bundle's field (``out.child[i] = x``):
     # every array used inside the loop is taken out of its bundle first
@@ -284,6 +298,8 @@ def outreach(
                             p = q
                             break
                         pick -= 1
+            out_plat[base + a] = p
+            out_chan[base + a] = ROUTE_CHANNEL[ch]
             pbit = 1 << p
             for t in range(n_tries):
                 key = a * n_tries + t
@@ -339,8 +355,6 @@ def outreach(
                     continue
                 if u01(seed, day, Decision.NOTICED, o, key) < noticed:
                     out_child[base + a] = c_
-                    out_plat[base + a] = p
-                    out_chan[base + a] = ROUTE_CHANNEL[ch]
                 break
             if learn_rate > 0.0:
                 # what worked: did this attempt reach a child (1) or not (0)
@@ -479,7 +493,7 @@ def daily(model: GroomingModel, d: int) -> list:
     if offs.size == 0:
         return []
     slots = offs.size * MAX_ATTEMPTS_PER_DAY
-    out = Reached(np.full(slots, -1, np.int64), np.zeros(slots, np.int64), np.zeros(slots, np.int64))
+    out = Reached(np.full(slots, -1, np.int64), np.full(slots, -1, np.int64), np.zeros(slots, np.int64))
     model.K.outreach(
         seed=model.seed,
         day=d,
@@ -496,6 +510,9 @@ def daily(model: GroomingModel, d: int) -> list:
     )
     if model.adapt_params.rate > 0.0:
         share_tactics(model)
+    made = np.bincount(out.plat[out.plat >= 0], minlength=model.n_platforms)
+    for p, name in enumerate(model.platform_names):
+        model.metrics.add(f"outreach_attempts_{name}", int(made[p]))
     ok = out.child >= 0
     o = np.repeat(offs.astype(np.int64), MAX_ATTEMPTS_PER_DAY)[ok]
     model.metrics.add("outreach_attempts_reaching_a_child", int(ok.sum()))

@@ -171,6 +171,7 @@ DISPLACEMENT_MEASURES = {
     "children_first_contacted": "by_platform.{p}.contacted",
     "contacts": "contacts_by_platform.{p}",
     "outreach_reaching": "outreach_reaching_by_platform.{p}",
+    "outreach_attempts": "outreach_attempts_by_platform.{p}",
 }
 
 

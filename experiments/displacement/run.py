@@ -131,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
         sel = [s for s in results if s["_adaptation"] == label]
         base = sorted((s for s in sel if s["scenario"] == SCENARIOS[0]), key=lambda s: s["seed"])
         scen = sorted((s for s in sel if s["scenario"] == SCENARIOS[1]), key=lambda s: s["seed"])
-        for measure in ("offences", "children_first_contacted", "outreach_reaching"):
+        for measure in ("offences", "children_first_contacted", "outreach_reaching", "outreach_attempts"):
             d = displacement(base, scen, PROTECTED, DISPLACEMENT_MEASURES[measure])
             table[(label, measure)] = d
             rows.append(
