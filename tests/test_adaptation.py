@@ -7,9 +7,10 @@ import pytest
 OTHERS = ("ephemeral", "messenger", "gaming")
 SEEDS = (1, 2, 3)
 #: A world where the offenders' options stay open and the two arms keep the same offenders: no
-#: reports (so no review-driven bans) and no arrests. At the defaults 50-64% of the offenders'
-#: account-days are spent banned and arrests change who is in the world, which hides the
-#: allocation (experiments/displacement/README.md); this isolates it.
+#: reports (so no review-driven bans) and no arrests. At the defaults offenders spend 50-64% of
+#: their account-days on a platform with an outreach route banned, and arrests (which follow
+#: offences) differ between the arms, which hides the allocation
+#: (experiments/displacement/README.md); this isolates it.
 WORLD = [
     "population.n_children=3000",
     "population.n_adults=6000",

@@ -106,8 +106,10 @@ def main(argv: list[str] | None = None) -> int:
             [m.offender_traits.rate[i] for i, o in enumerate(m.offender_traits.ids) if m.pop.present[o]]
         )
         print(
-            f"{scenario}: {len(present)} offenders present on the last day; outreach attempts a day "
-            f"(their rate): median {np.median(rates):.2f}, mean {rates.mean():.2f}"
+            f"{scenario}: {rates.size} offenders present on the last day ({len(present)} with a route "
+            f"open: an unbanned account with the feature); outreach attempts a day (their rate): "
+            f"median {np.median(rates):.2f}, mean {rates.mean():.2f}; the shares below are over the "
+            f"{len(present)}"
         )
         print("  platform        adaptive share  fixed share")
         for p, name in enumerate(names):

@@ -9,12 +9,11 @@ adult<->minor friend suggestions on ``photo_social`` and ``social`` only) agains
 ``scenario=baseline_2019``, paired seeds, default world otherwise (burn-in, 365 days, 2 benign
 adults per child). ``--contrast`` also runs both with ``offenders.adaptation=0`` (the fixed channel
 and platform weights); ``--set KEY=VALUE`` (repeatable) applies an override to every run
-(``--contrast``'s ``adaptation=0`` comes after it); ``--yield-start X`` (diagnostic) replaces the
-code constant for an offender's estimate of an option it has not tried (1.0). Prints and writes,
-per adaptation setting, the paired change (scenario - baseline, 95% t-interval) of offences and
-of children first contacted, on the protected platforms and on the others, and the displacement
-ratio (gained on the others / prevented on the protected two, 95% bootstrap interval over seeds;
-:func:`sim.report.displacement`).
+(``--contrast``'s ``adaptation=0`` comes after it). Prints and writes, per adaptation setting,
+the paired change (scenario - baseline, 95% t-interval) of offences, children first contacted,
+outreach attempts reaching a child and outreach attempts made, on the protected platforms and on
+the others, and the displacement ratio (gained on the others / prevented on the protected two,
+95% bootstrap interval over seeds; :func:`sim.report.displacement`).
 
 Writes into ``results/displacement/`` (or ``--out``): ``runs.csv`` (one row per run),
 ``displacement.csv`` (the numbers above) and ``displacement.png`` (offences and children first
@@ -38,15 +37,6 @@ sys.path.insert(0, str(PROJECT))
 
 SCENARIOS = ("baseline_2019", "two_platforms_protected")
 PROTECTED = ["photo_social", "social"]
-
-
-def _set_yield_start(value: float | None) -> None:
-    """Diagnostic only: replace the code constant ``sim.outreach.YIELD_START`` (an offender's
-    estimate of an option it has not tried, 1.0) in this process. Not a model setting."""
-    if value is not None:
-        import sim.outreach
-
-        sim.outreach.YIELD_START = value
 
 
 def run_one(args: tuple[str, int, int, int, str | None, int | None, tuple[str, ...]]) -> dict:
@@ -88,12 +78,6 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--set", action="append", default=[], metavar="KEY=VALUE", help="an override for every run"
     )
-    ap.add_argument(
-        "--yield-start",
-        type=float,
-        default=None,
-        help="diagnostic: the estimate of an untried option (code constant, 1.0), not a setting",
-    )
     ap.add_argument("--out", type=Path, default=PROJECT / "results" / "displacement")
     a = ap.parse_args(argv)
     settings: list[str | None] = [None] + (["0"] if a.contrast else [])
@@ -105,9 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     ]
     a.out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    with ProcessPoolExecutor(
-        max_workers=a.jobs, initializer=_set_yield_start, initargs=(a.yield_start,)
-    ) as ex:
+    with ProcessPoolExecutor(max_workers=a.jobs) as ex:
         results = list(ex.map(run_one, jobs))
     print(f"{len(jobs)} runs in {time.perf_counter() - t0:.0f} s", flush=True)
     plats = list(results[0]["offences_by_platform"])
@@ -203,8 +185,7 @@ def figure(results: list[dict], plats: list[str], settings, path: Path, a) -> No
             ax.set_title(f"change in {title}")
     axes[0].set_ylabel("protected - baseline, mean over seeds (95% CI)")
     axes[1].legend()
-    named = [*a.set] + ([f"yield start {a.yield_start:g} (diagnostic)"] if a.yield_start is not None else [])
-    extra = f"\n{' '.join(named)}" if named else ""
+    extra = f"\n{' '.join(a.set)}" if a.set else ""
     fig.suptitle(
         f"Protection on {', '.join(PROTECTED)} only: {a.children:,} children, {a.seeds} paired seeds{extra}"
     )
