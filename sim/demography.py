@@ -33,11 +33,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 from omegaconf import OmegaConf
 
-from sim.categories import Channel, Exit
-from sim.network import CHAN_MASK, REL_BIT, join_child
+from sim.categories import Exit
+from sim.network import join_child
 from sim.platforms import add_holder, remove_holder
 from sim.population import YEAR
-from sim.rng import Decision, Stream, pair_key, rng_for
+from sim.rng import Decision, Stream, rng_for
 
 if TYPE_CHECKING:
     from sim.model import GroomingModel
@@ -48,13 +48,9 @@ JOINING_AGE = 8
 
 
 def _leave(model: GroomingModel, t: int, c: int) -> None:
-    pop, R, K = model.pop, model.rel, model.K
-    n_rel = int(model.n_rel[0])
-    mine = np.nonzero((R.child[:n_rel] == c) & (R.exit[:n_rel] == Exit.ACTIVE))[0]
-    for r in mine.tolist():
-        R.exit[r] = Exit.CHILD_LEFT
-        R.exit_day[r] = t
-    model.metrics.add("exits_child_left", int(mine.size))
+    """Child ``c`` leaves at 18: its accounts close and it is no longer present (its
+    relationships are ended by :func:`daily`, for all of the day's leavers at once)."""
+    pop, K = model.pop, model.K
     for p in range(model.n_platforms):
         if pop.acct[c, p]:
             K.drop_platform(model.ties.arrays, c, p)
@@ -68,24 +64,15 @@ def _leave(model: GroomingModel, t: int, c: int) -> None:
 
 def open_account(model: GroomingModel, t: int, c: int, p: int) -> None:
     """Child ``c`` opens an account on platform ``p`` today: known to be a minor's with the
-    platform's age assurance; its live and offline ties to holders mirrored on it."""
-    pop, ts, K = model.pop, model.ties, model.K
+    platform's age assurance; its live and offline ties to holders mirrored on it
+    (:func:`sim.network.mirror_on_account`)."""
+    pop, K = model.pop, model.K
     pop.acct[c, p] = True
     add_holder(model, p, c)
     pl = model.plat_cfg[p]
     pop.known_minor[c, p] = model.draw(t, Decision.KNOWN_MINOR, c, p) < pl.age_assurance
-    s0, dg = int(ts.start[c]), int(ts.deg[c])
-    q = model.nw.tie_on_platform
-    bit = 1 << p
-    for slot in range(s0, s0 + dg):
-        v = int(ts.nbr[slot])
-        m, ch = int(ts.emask[slot]), int(ts.echan[slot])
-        if ch & REL_BIT or not pop.acct[v, p] or m & bit:
-            continue
-        if m == 0 and (ch & CHAN_MASK) > Channel.ADULT_NETWORK:
-            continue  # a dormant online tie (ended by a block, report or ban) stays dormant
-        if model.draw(t, Decision.MIRROR, pair_key(min(c, v), max(c, v)), p) < q:
-            K.set_tie_mask(ts.arrays, c, v, m | bit)
+    q = float(model.nw.tie_on_platform)
+    K.mirror_on_account(model.ties.arrays, pop.acct, c, p, q, model.seed, t)
 
 
 def _join(model: GroomingModel, t: int, school: int, pc: SimpleNamespace) -> int:
@@ -155,21 +142,32 @@ def daily(model: GroomingModel, t: int) -> None:
     pop.age[today] += 1
     leavers = today[pop.age[today] >= LEAVING_AGE]
     stay = today[pop.age[today] < LEAVING_AGE]
-    opened = 0
-    for c in stay.tolist():
-        a = int(pop.age[c]) - JOINING_AGE
-        for p, pl in enumerate(model.plat_cfg):
-            if pop.acct[c, p]:
-                continue
-            old, new = pl.child_account_by_age[a - 1], pl.child_account_by_age[a]
-            if new <= old or old >= 1.0:
-                continue
-            if model.draw(t, Decision.ACCOUNT_OPEN, c, p) < (new - old) / (1.0 - old):
-                open_account(model, t, c, p)
-                opened += 1
-                for iv in model.interventions:
-                    iv.on_accounts_opened(model, t, c, p)
-    m.add("accounts_opened_by_children", opened)
+    # who opens an account where: one batch of keyed draws per platform, then the accounts are
+    # opened child by child, platform by platform (the order interventions are told in)
+    step = pop.age[stay].astype(np.int64) - JOINING_AGE
+    opens = np.zeros((stay.size, model.n_platforms), bool)
+    for p, pl in enumerate(model.plat_cfg):
+        share = np.asarray(pl.child_account_by_age, np.float64)
+        old, new = share[step - 1], share[step]
+        idx = np.flatnonzero(~pop.acct[stay, p] & (new > old) & (old < 1.0))
+        if idx.size:
+            u = model.K.u01_each(
+                model.seed, t, int(Decision.ACCOUNT_OPEN), stay[idx], np.full(idx.size, p, np.int64)
+            )
+            opens[idx, p] = u < (new[idx] - old[idx]) / (1.0 - old[idx])
+    for i, p in zip(*np.nonzero(opens)):
+        c, p = int(stay[i]), int(p)
+        open_account(model, t, c, p)
+        for iv in model.interventions:
+            iv.on_accounts_opened(model, t, c, p)
+    m.add("accounts_opened_by_children", int(opens.sum()))
+    if leavers.size:  # the leavers' active relationships end, in one pass over them
+        R = model.rel
+        n_rel = int(model.n_rel[0])
+        ends = np.flatnonzero(np.isin(R.child[:n_rel], leavers) & (R.exit[:n_rel] == Exit.ACTIVE))
+        R.exit[ends] = Exit.CHILD_LEFT
+        R.exit_day[ends] = t
+        m.add("exits_child_left", int(ends.size))
     joined = []
     pc = (
         SimpleNamespace(**OmegaConf.to_container(model.cfg.population, resolve=True))

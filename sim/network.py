@@ -40,7 +40,7 @@ from sim.backend import kernel
 from sim.categories import CHANNELS, Channel
 from sim.fields import ConfigError, choice, number, prob
 from sim.population import Groups, Population
-from sim.rng import Decision, Stream, pair_key, rng_for
+from sim.rng import Decision, Stream, day_key, pair_key, rng_for, u01_key
 
 if TYPE_CHECKING:
     from types import SimpleNamespace
@@ -739,18 +739,55 @@ def _groups_of(keys: np.ndarray):
 # --------------------------------------------------------------------------------------------
 
 
+@kernel
+def mirror_masks(acct: np.ndarray, a: np.ndarray, b: np.ndarray, q: float, seed: int, day: int) -> np.ndarray:
+    """Platform masks of new ties ``a[i]-b[i]``: on each platform p where both hold an account
+    (``acct[node, p]``), with probability ``q``, keyed by ``(seed, day, Decision.MIRROR, pair,
+    p)``."""
+    dk = day_key(seed, day, Decision.MIRROR)
+    n_plat = acct.shape[1]
+    mask = np.zeros(a.shape[0], np.uint8)
+    for i in range(a.shape[0]):
+        x = a[i]
+        y = b[i]
+        key = pair_key(min(x, y), max(x, y))
+        m = 0
+        for p in range(n_plat):
+            if acct[x, p] and acct[y, p] and u01_key(dk, key, p) < q:
+                m |= 1 << p
+        mask[i] = m
+    return mask
+
+
+@kernel
+def mirror_on_account(ties: Ties, acct: np.ndarray, c: int, p: int, q: float, seed: int, day: int) -> int:
+    """Node ``c`` opened an account on platform ``p``: each of its ties to a holder on p that is
+    not yet on p goes on p with probability ``q``, keyed as in :func:`mirror_masks`. Offline ties
+    and ties live on another platform qualify; relationship ties and dormant online ties (ended by
+    a block, report or ban) do not. Returns the number of ties put on p."""
+    dk = day_key(seed, day, Decision.MIRROR)
+    bit = np.int64(1) << p
+    s0 = ties.start[c]
+    n = 0
+    for slot in range(s0, s0 + ties.deg[c]):
+        v = ties.nbr[slot]
+        m = np.int64(ties.emask[slot])
+        ch = np.int64(ties.echan[slot])
+        if (ch & REL_BIT) != 0 or not acct[v, p] or (m & bit) != 0:
+            continue
+        if m == 0 and (ch & CHAN_MASK) > Channel.ADULT_NETWORK:
+            continue
+        if u01_key(dk, pair_key(min(c, v), max(c, v)), p) < q:
+            set_tie_mask(ties, c, v, m | bit)
+            n += 1
+    return n
+
+
 def _mirror(model: GroomingModel, t: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Platform masks of new ties ``a[i]-b[i]``: on each platform both hold an account, with
     probability ``network.tie_on_platform`` (keyed by the pair, platform and day)."""
-    acct = model.pop.acct
-    mask = np.zeros(a.size, np.uint8)
-    q = model.nw.tie_on_platform
-    for i, (x, y) in enumerate(zip(a.tolist(), b.tolist())):
-        key = pair_key(min(x, y), max(x, y))
-        for p in range(acct.shape[1]):
-            if acct[x, p] and acct[y, p] and model.draw(t, Decision.MIRROR, key, p) < q:
-                mask[i] |= np.uint8(1 << p)
-    return mask
+    q = float(model.nw.tie_on_platform)
+    return model.K.mirror_masks(model.pop.acct, a.astype(np.int64), b.astype(np.int64), q, model.seed, t)
 
 
 def _insert(model: GroomingModel, t: int, a: list[int], b: list[int], chans: list[int]) -> int:

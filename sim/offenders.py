@@ -337,10 +337,11 @@ def daily(model: GroomingModel, t: int) -> None:
     hazard = pc.desistance_per_year / 365.0
     if hazard > 0:
         here = np.nonzero(pop.present[pop.offender_ids])[0]
-        for oi in here.tolist():
-            if model.draw(t, Decision.DESIST, int(pop.offender_ids[oi]), 0) < hazard:
-                _leave(model, t, oi, -2)
-                m.add("offenders_desisted", 1)
+        nodes = pop.offender_ids[here].astype(np.int64)
+        u = model.K.u01_each(model.seed, t, int(Decision.DESIST), nodes, np.zeros(here.size, np.int64))
+        for oi in here[u < hazard].tolist():
+            _leave(model, t, oi, -2)
+            m.add("offenders_desisted", 1)
     # arrests: offences recorded arrest_delay_days ago, by offenders still in the world
     if pc.arrest_given_recorded > 0 and t - int(pc.arrest_delay_days) >= 1:
         n_rel = int(model.n_rel[0])

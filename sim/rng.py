@@ -172,6 +172,17 @@ def u01(seed: int, day: int, kind: int, a: int, b: int) -> float:
 
 
 @kernel
+def u01_each(seed: int, day: int, kind: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``u01(seed, day, kind, a[i], b[i])`` for every ``i``: one call from Python for a batch of
+    decisions of one kind (each draw is the one :func:`u01` gives, whatever the batch)."""
+    dk = day_key(seed, day, kind)
+    out = np.empty(a.shape[0])
+    for i in range(a.shape[0]):
+        out[i] = u01_key(dk, a[i], b[i])
+    return out
+
+
+@kernel
 def poisson_from_u(lam: float, u: int) -> int:
     """Poisson(lam) by inversion of one uniform ``u`` (lam small: at most a few hundred)."""
     k = 0

@@ -161,3 +161,46 @@ def test_burn_in_and_window_must_fit_the_day_counters():
 
     with pytest.raises(ConfigError, match="burn_in_days"):
         make_cfg([*WORLD, "days=20000", "burn_in_days=15000"])
+
+
+def test_a_new_account_mirrors_the_childs_ties_to_holders_at_the_set_rate():
+    """A child opening an account puts each of its ties to holders there (offline or live on
+    another platform; not relationship ties, not dormant ones) on the new platform with
+    probability ``network.tie_on_platform``, on both halves of the tie, and the per-platform
+    degrees stay equal to a recount. With ~2,500 qualifying ties the share's standard error is
+    about 0.010; the tolerance of 0.06 is six of them (fixed seed: the count is exact)."""
+    from sim.categories import Channel
+    from sim.demography import open_account
+    from sim.network import CHAN_MASK, REL_BIT
+
+    m = GroomingModel(make_cfg([*WORLD, "days=5", "burn_in_days=0", "network.tie_on_platform=0.5"]))
+    ts, pop, p = m.ties, m.pop, 0
+    bit = 1 << p
+    qualifying = mirrored = 0
+    for c in [int(c) for c in pop.children_present() if not pop.acct[c, p]]:
+        s0, d = int(ts.start[c]), int(ts.deg[c])
+        before = ts.emask[s0 : s0 + d].copy()
+        ok = set()
+        for s in range(s0, s0 + d):
+            m_, ch = int(ts.emask[s]), int(ts.echan[s])
+            dormant = m_ == 0 and (ch & CHAN_MASK) > Channel.ADULT_NETWORK
+            if not ch & REL_BIT and pop.acct[ts.nbr[s], p] and not m_ & bit and not dormant:
+                ok.add(s)
+        open_account(m, 1, c, p)
+        changed = set((np.flatnonzero(ts.emask[s0 : s0 + d] != before) + s0).tolist())
+        assert changed <= ok
+        for s in changed:
+            assert int(ts.emask[s]) == int(before[s - s0]) | bit
+            v = int(ts.nbr[s])
+            back = int(ts.start[v]) + int(
+                np.flatnonzero(ts.nbr[ts.start[v] : ts.start[v] + ts.deg[v]] == c)[0]
+            )
+            assert ts.emask[back] == ts.emask[s]
+        qualifying += len(ok)
+        mirrored += len(changed)
+    assert qualifying > 500
+    assert abs(mirrored / qualifying - 0.5) < 0.06
+    u = np.repeat(np.arange(ts.start.size), ts.deg)
+    idx = np.concatenate([np.arange(s, s + d) for s, d in zip(ts.start.tolist(), ts.deg.tolist())])
+    recount = np.bincount(u[(ts.emask[idx] & bit) != 0], minlength=ts.start.size)
+    assert (ts.pdeg[:, p] == recount).all()

@@ -164,3 +164,16 @@ def _threshold_checks(N):
             assert (bits < thr) == (x < p), (u, v, p)
     assert not any(K.bits_pair(dk, u, v) < math.ceil(0.0) for u, v in pairs)
     assert all(K.bits_pair(dk, u, v) < math.ceil(2.0**53) for u, v in pairs)
+
+
+def test_u01_each_gives_the_draw_of_each_key_on_both_backends(N):
+    """The batch form used for whole days of one decision (account openings, desistance) must
+    give, element by element, the very float of a single ``u01`` call, in either backend."""
+    keys = _keys(200)
+    seed, day, kind = keys[0][0], keys[0][1], int(Decision.ACCOUNT_OPEN)
+    a = np.array([k[3] for k in keys], np.int64)
+    b = np.array([k[4] for k in keys], np.int64)
+    single = [K.u01(seed, day, kind, int(x), int(y)) for x, y in zip(a, b)]
+    assert K.u01_each(seed, day, kind, a, b).tolist() == single
+    assert N.u01_each(seed, day, kind, a, b).tolist() == single
+    assert N.u01_each(seed, day, kind, a[:0], b[:0]).size == 0
