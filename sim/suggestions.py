@@ -339,7 +339,8 @@ def walk_candidates(
     :func:`fof_candidates`, in the order first met), and the table slots in use. The table is
     NOT cleared here: u's p-neighbours are marked ``ht_idx = -2`` so that :func:`mutual_exact`
     can count exact mutual friends for the safeguard; the caller clears it with
-    :func:`ht_clear`. ``nb`` (at least ``deg[u]`` entries) receives u's p-neighbours.
+    :func:`ht_clear`. ``nb`` (at least ``deg[u] + walks`` entries) receives u's p-neighbours, then
+    the walks' endpoints.
     Cost: O(deg u + walks x deg of the middle node) reads, independent of u's friends-of-friends.
     """
     ht_key, ht_idx, ht_used, cand, cnt, aa, book = scratch
@@ -403,6 +404,8 @@ def walk_candidates(
         off = u01_key(dk_walk, u, base + np.uint64(du)) * step
     wt = step  # inverse of the probability walks / s_paths that a path is taken
     n_take = min(walks, s_paths)
+    # first the endpoints, in walk order, into nb[du:] (-1 - w: w not eligible); a loop without
+    # table look-ups, so that the reads of the middle nodes' blocks and of elig overlap
     k_taken = 0
     target = int(off)
     c0 = 0  # paths through the z before this one
@@ -414,7 +417,6 @@ def walk_candidates(
         if target >= c0 + dz:  # no walk through z
             c0 += dz
             continue
-        wt_aa = wt / math.log(dz) if dz > 1 else 0.0
         q = c0
         sz = start[z]
         for b in range(sz, sz + deg[z]):
@@ -424,29 +426,44 @@ def walk_candidates(
                 q += 1
                 continue
             q += 1
+            w = nbr[b]
+            nb[du + k_taken] = w if elig[w] else -1 - w
             k_taken += 1
             target = int(off + k_taken * step) if k_taken < n_take else s_paths
-            w = nbr[b]
-            s = _ht_slot(ht_key, hbits, w)
-            if ht_key[s] == -1:
-                ht_key[s] = w
-                ht_used[n_used] = s
-                n_used += 1
-                if not elig[w]:
-                    ht_idx[s] = -1
-                    continue
-                ht_idx[s] = nc
-                cand[nc] = w
-                cnt[nc] = 0.0
-                aa[nc] = 0.0
-                book[nc] = 0
-                nc += 1
-            i = ht_idx[s]
-            if i < 0:
-                continue
-            cnt[i] += wt
-            aa[i] += wt_aa
+            if target >= c0 + dz:  # no more walks through z
+                break
         c0 += dz
+    # then each endpoint's arrival, weighted by the inverse of its path's probability
+    j = 0
+    c0 = 0
+    dz = pdeg[nb[0], p]
+    for kk in range(k_taken):
+        target = int(off + kk * step)
+        while target >= c0 + dz:
+            c0 += dz
+            j += 1
+            dz = pdeg[nb[j], p]
+        e = nb[du + kk]
+        w = e if e >= 0 else -1 - e
+        s = _ht_slot(ht_key, hbits, w)
+        if ht_key[s] == -1:
+            ht_key[s] = w
+            ht_used[n_used] = s
+            n_used += 1
+            if e < 0:
+                ht_idx[s] = -1
+                continue
+            ht_idx[s] = nc
+            cand[nc] = w
+            cnt[nc] = 0.0
+            aa[nc] = 0.0
+            book[nc] = 0
+            nc += 1
+        i = ht_idx[s]
+        if i < 0:
+            continue
+        cnt[i] += wt
+        aa[i] += wt / math.log(dz) if dz > 1 else 0.0
     return nc, n_used
 
 
@@ -590,17 +607,23 @@ def suggest(
                 nc = fof_candidates(u, p, contact_book, ties, elig, scratch, ub)
             ht_key, ht_idx = scratch[0], scratch[1]
             cand, cnt, aa, book = scratch[3], scratch[4], scratch[5], scratch[6]
-            # top-k by score, ties broken by a keyed hash
-            nt = 0
+            # every candidate's score first (into aa, which no later step reads: a loop of
+            # independent reads of the candidates' school and age), then the top k by score,
+            # ties broken by a keyed hash
+            su_, au_ = school[u], np.int64(age[u])
             for a in range(nc):
                 w = cand[a]
                 base = candidate_score(rule, u, w, p, cnt[a], aa[a], pdeg)
                 f = 1.0
-                if school_h > 0.0 and school[u] >= 0 and school[u] == school[w]:
+                if school_h > 0.0 and su_ >= 0 and su_ == school[w]:
                     f *= 1.0 + school_h
                 if age_h > 0.0:
-                    f *= age_f[abs(np.int64(age[u]) - np.int64(age[w]))]
-                s = base * f + contact_book * book[a]
+                    f *= age_f[abs(au_ - np.int64(age[w]))]
+                aa[a] = base * f + contact_book * book[a]
+            nt = 0
+            for a in range(nc):
+                w = cand[a]
+                s = aa[a]
                 if s <= 0.0:
                     continue
                 if (no_adult_child or min_mutual_minor > 0) and (known_minor_p[u] or known_minor_p[w]):
