@@ -113,29 +113,50 @@ class Holders:
     def __getitem__(self, p: int) -> np.ndarray:
         pend = self._pending[p]
         if pend:
-            users = self._arrays[p]
-            add = np.array(sorted(n for n, on in pend.items() if on), np.int64)
-            drop = np.array(sorted(n for n, on in pend.items() if not on), np.int64)
-            if drop.size:  # one O(holders) pass for all of them (sorted, unique arrays)
-                i = np.searchsorted(users, drop)
-                ok = i < users.size
-                ok[ok] = users[i[ok]] == drop[ok]
-                users = np.delete(users, i[ok])
-            if add.size:
-                i = np.searchsorted(users, add)
-                new = (
-                    (i >= users.size) | (users[np.minimum(i, users.size - 1)] != add)
-                    if users.size
-                    else i >= 0
-                )
-                users = np.insert(users, i[new], add[new])
-            self._arrays[p] = users
+            self._arrays[p] = _merge(
+                self._arrays[p],
+                np.array(sorted(n for n, on in pend.items() if on), np.int64),
+                np.array(sorted(n for n, on in pend.items() if not on), np.int64),
+            )
             pend.clear()
         return self._arrays[p]
 
     def change(self, p: int, node: int, holds: bool) -> None:
         """Record that ``node`` opened (``holds``) or closed its account on platform ``p``."""
         self._pending[p][int(node)] = holds
+
+
+def _merge(users: np.ndarray, add: np.ndarray, drop: np.ndarray) -> np.ndarray:
+    """The sorted unique array ``users`` with the sorted ``add`` inserted (those not in it yet)
+    and the sorted ``drop`` removed (those in it), in one copy: the array is cut at the few
+    positions that change and its pieces are copied between them."""
+    n = users.size
+    if n:
+        di = np.searchsorted(users, drop)
+        di = di[(di < n) & (users[np.minimum(di, n - 1)] == drop)]
+        ai = np.searchsorted(users, add)
+        new = (ai >= n) | (users[np.minimum(ai, n - 1)] != add)
+        add, ai = add[new], ai[new]
+    else:
+        di, ai = drop[:0], np.zeros(add.size, np.int64)
+    out = np.empty(n - di.size + add.size, np.int64)
+    # events by position in users; at one position the insertions (in value order) come first
+    pos = np.concatenate([ai, di])
+    order = np.argsort(pos, kind="stable")
+    n_add = add.size
+    src = dst = 0
+    for e in order.tolist():
+        at = int(pos[e])
+        out[dst : dst + at - src] = users[src:at]
+        dst += at - src
+        src = at
+        if e < n_add:
+            out[dst] = add[e]
+            dst += 1
+        else:
+            src += 1
+    out[dst:] = users[src:]
+    return out
 
 
 def add_holder(model: GroomingModel, p: int, node: int) -> None:

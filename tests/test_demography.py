@@ -204,3 +204,28 @@ def test_a_new_account_mirrors_the_childs_ties_to_holders_at_the_set_rate():
     idx = np.concatenate([np.arange(s, s + d) for s, d in zip(ts.start.tolist(), ts.deg.tolist())])
     recount = np.bincount(u[(ts.emask[idx] & bit) != 0], minlength=ts.start.size)
     assert (ts.pdeg[:, p] == recount).all()
+
+
+def test_account_holder_arrays_follow_every_opened_and_closed_account(year):
+    """After a year of openings (birthdays, joiners, arrivals) and closings (leavers, desisters,
+    arrests), each platform's holder array, which suggestions and outreach draw from, is exactly
+    the nodes holding an account there."""
+    m, _ = year
+    for p in range(m.n_platforms):
+        assert m.acct_users[p].tolist() == np.flatnonzero(m.pop.acct[:, p]).tolist()
+
+
+def test_holder_merge_matches_set_arithmetic():
+    """The one-copy merge of a day's account changes into a sorted holder array, against Python
+    sets, on 3,000 random small cases (fixed seed) including empty arrays, adds already present
+    and drops not present."""
+    from sim.platforms import _merge
+
+    rng = np.random.default_rng(7)
+    for _ in range(3000):
+        users = np.unique(rng.integers(0, 60, rng.integers(0, 40))).astype(np.int64)
+        changes = {int(rng.integers(0, 65)): bool(rng.random() < 0.5) for _ in range(rng.integers(0, 20))}
+        add = np.array(sorted(k for k, on in changes.items() if on), np.int64)
+        drop = np.array(sorted(k for k, on in changes.items() if not on), np.int64)
+        want = sorted((set(users.tolist()) | set(add.tolist())) - set(drop.tolist()))
+        assert _merge(users, add, drop).tolist() == want
