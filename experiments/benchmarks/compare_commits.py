@@ -1,0 +1,111 @@
+"""Two commits side by side: the end-to-end year of each, run in turn, and their outputs compared.
+
+    .venv/bin/python experiments/benchmarks/compare_commits.py BASE [--rounds 2] [--agents 1000000]
+        [--days 365] [--threads 2] [--default-network] [-- extra overrides]
+
+Checks out ``BASE`` (any git revision) into a temporary worktree and runs the end-to-end
+benchmark's worker (this checkout's ``worker.py``, so both sides are measured the same way)
+alternately on ``BASE``'s ``sim/`` and on this checkout's, ``--rounds`` times (order BASE, this;
+then this, BASE; ...), after one small warm-up run of each so that both load compiled kernels
+from their caches. The machine is shared and its speed drifts by 1.5x within minutes, so only
+runs taken in turn like this are compared. Each run hashes ``timeseries.csv`` and
+``summary.json``: for a change meant to preserve outputs, the hashes must be equal.
+
+Writes ``results/benchmarks/compare_commits.json`` (every run, with its per-stage profile of the
+day) and prints the medians, their ratio and whether the outputs are identical.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import HERE, PROJECT, base_overrides, log, run_child  # noqa: E402
+
+OUT = PROJECT / "results" / "benchmarks" / "compare_commits.json"
+
+
+def _git(*args: str) -> str:
+    r = subprocess.run(["git", *args], cwd=PROJECT, check=True, capture_output=True, text=True)
+    return r.stdout.strip()
+
+
+def _one(tree: Path, overrides: list[str], days: int) -> dict:
+    r = run_child(
+        [str(HERE / "worker.py"), "--days", str(days), "--hash", "--", *overrides],
+        timeout=7200,
+        env={"PYTHONPATH": str(tree)},
+    )
+    if r.get("returncode") != 0:
+        raise SystemExit(f"run on {tree} failed: {r.get('error', '')[-800:]}")
+    return r
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("base", help="git revision to compare this checkout with")
+    ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--agents", type=int, default=1_000_000)
+    ap.add_argument("--days", type=int, default=365)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--default-network", action="store_true", help="not the dense network")
+    ap.add_argument("extra", nargs="*", help="more overrides for both sides")
+    a = ap.parse_args(argv)
+    base_rev = _git("rev-parse", a.base)
+    here_rev = _git("rev-parse", "HEAD")
+    dirty = bool(_git("status", "--porcelain", "--", "sim", "conf"))
+    ov = base_overrides(a.agents, a.days, a.threads, not a.default_network) + a.extra
+    with tempfile.TemporaryDirectory(prefix="compare_commits_") as tmp:
+        wt = Path(tmp) / "base"
+        _git("worktree", "add", "--detach", str(wt), base_rev)
+        try:
+            trees = {"base": wt, "this": PROJECT}
+            warm = base_overrides(3000, 2, a.threads, False)
+            for name, tree in trees.items():
+                log(f"warm-up ({name})")
+                _one(tree, warm, 2)
+            runs = {"base": [], "this": []}
+            for i in range(a.rounds):
+                order = ("base", "this") if i % 2 == 0 else ("this", "base")
+                for name in order:
+                    log(f"round {i + 1}/{a.rounds}: {name}")
+                    runs[name].append(_one(trees[name], ov, a.days))
+        finally:
+            _git("worktree", "remove", "--force", str(wt))
+
+    def med(name: str, key: str) -> float:
+        return statistics.median(r[key] for r in runs[name])
+
+    summary = {}
+    for key in ("init_seconds", "run_seconds", "steady_agent_days_per_second"):
+        b, t = med("base", key), med("this", key)
+        summary[key] = {"base": round(b, 3), "this": round(t, 3), "this_over_base": round(t / b, 3)}
+    hashes = {name: {json.dumps(r["hashes"], sort_keys=True) for r in rs} for name, rs in runs.items()}
+    identical = len(hashes["base"] | hashes["this"]) == 1
+    out = {
+        "command": "experiments/benchmarks/compare_commits.py " + " ".join(argv or sys.argv[1:]),
+        "base": base_rev,
+        "this": here_rev + (" (with uncommitted changes to sim/ or conf/)" if dirty else ""),
+        "overrides": ov,
+        "rounds": a.rounds,
+        "summary": summary,
+        "outputs_identical": identical,
+        "runs": runs,
+    }
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(json.dumps(out, indent=1))
+    for key, v in summary.items():
+        print(f"{key:32s} base {v['base']:>14,}  this {v['this']:>14,}  this/base {v['this_over_base']}")
+    print(f"outputs identical (timeseries.csv, summary.json): {identical}")
+    print(f"written: {OUT.relative_to(PROJECT)}")
+
+
+if __name__ == "__main__":
+    main()
