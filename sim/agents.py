@@ -13,9 +13,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import mesa
-
 from sim.categories import CONTACT_KINDS, STAGES, Strategy
+from sim.mesa_import import mesa
 
 if TYPE_CHECKING:
     from sim.population import Population

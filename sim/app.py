@@ -32,10 +32,10 @@ import io
 from dataclasses import dataclass, field
 from typing import Any
 
-import mesa
 import numpy as np
 
 from sim.categories import CHANNELS, STAGES, Role
+from sim.mesa_import import mesa
 from sim.model import GroomingModel
 
 #: The world the page opens with: small enough to step a day in milliseconds and draw every

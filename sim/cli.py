@@ -200,6 +200,44 @@ def main(cfg: DictConfig) -> dict | None:
     return summary
 
 
+#: What can set ``hydra.mode`` from the command line: the key itself and the experiment group
+#: (conf/experiment/compare_scenarios.yaml sets MULTIRUN; tests/test_cli.py checks that no other
+#: config file of the project sets it).
+MODE_SETTERS = ("hydra.mode", "experiment")
+
+
+def plain_run(argv: list[str]) -> bool:
+    """True if ``argv`` is a single run whose configuration cannot set ``hydra.mode``: no option
+    (``-m``, ``-cd``/``-cp``/``-cn`` with a user's config, ``--cfg``...), and no override of
+    :data:`MODE_SETTERS`. Hydra composes the whole configuration once only to read that key and
+    then again to run (0.15-0.2 s each, a tenth of a small run's start-up); for a plain run the
+    key is unset, which is what Hydra's first composition would find, so it is skipped."""
+    for a in argv:
+        if a.startswith("-"):
+            return False
+        key = a.lstrip("+~").split("=", 1)[0].strip()
+        if key.split("@", 1)[0] in MODE_SETTERS:
+            return False
+    return True
+
+
+def _skip_mode_composition():
+    """Make Hydra's ``get_mode`` answer "unset" without composing; return the way back."""
+    try:
+        from hydra._internal.hydra import Hydra
+    except ImportError:  # another Hydra layout: compose twice, as Hydra does
+        return lambda: None
+    original = Hydra.__dict__.get("get_mode")
+    if original is None:
+        return lambda: None
+    Hydra.get_mode = lambda self, config_name, overrides: None
+
+    def restore():
+        Hydra.get_mode = original
+
+    return restore
+
+
 def entry() -> None:
     """``python -m sim``: check the overrides and any config file named with -cp/-cd, then run
     Hydra. After a multirun the Hydra callback :class:`sim.sweep.SweepCallback`
@@ -225,6 +263,7 @@ def entry() -> None:
     if OmegaConf.has_resolver("oc.env"):
         OmegaConf.clear_resolver("oc.env")
     previous = _install_sigterm()
+    restore_mode = _skip_mode_composition() if plain_run(argv) else (lambda: None)
     try:
         main()
     except _Terminated:
@@ -242,6 +281,7 @@ def entry() -> None:
         )
         sys.exit(130)
     finally:
+        restore_mode()
         _restore_sigterm(previous)
         if "sim.sweep" in sys.modules:  # a failed sweep leaves no lock behind
             sys.modules["sim.sweep"].release_held()

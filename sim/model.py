@@ -35,7 +35,6 @@ import time
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
-import mesa
 import numpy as np
 from omegaconf import DictConfig, OmegaConf
 
@@ -54,6 +53,7 @@ from sim.agents import Child, Contact, Offender
 from sim.backend import kernels
 from sim.categories import CHANNELS, EXITS, STAGES, Role
 from sim.config import load_config, validate
+from sim.mesa_import import mesa
 from sim.metrics import Metrics
 from sim.network import TieStore, build_initial_ties, build_initial_ties_networkx
 from sim.offenders import offender_nodes, offender_traits
