@@ -2,6 +2,7 @@
 
     .venv/bin/python experiments/benchmarks/compare_commits.py BASE [--rounds 2] [--agents 1000000]
         [--days 365] [--threads 2] [--default-network] [-- extra overrides]
+    .venv/bin/python experiments/benchmarks/compare_commits.py BASE --startup [--rounds 10]
 
 Checks out ``BASE`` (any git revision) into a temporary worktree and runs the end-to-end
 benchmark's worker (this checkout's ``worker.py``, so both sides are measured the same way)
@@ -13,6 +14,11 @@ runs taken in turn like this are compared. Each run hashes ``timeseries.csv`` an
 
 Writes ``results/benchmarks/compare_commits.json`` (every run, with its per-stage profile of the
 day) and prints the medians, their ratio and whether the outputs are identical.
+
+With ``--startup`` it compares start-up instead: the start-up benchmark's small run
+(``bench_startup.py``: seconds from spawning ``python -m sim`` to the start of day 1, and to
+process exit), ``--rounds`` times on each side in turn after one warm-up run of each (which loads
+or compiles the kernels into Numba's cache); written to ``compare_startup.json``.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import HERE, PROJECT, base_overrides, log, run_child  # noqa: E402
 
 OUT = PROJECT / "results" / "benchmarks" / "compare_commits.json"
+OUT_STARTUP = PROJECT / "results" / "benchmarks" / "compare_startup.json"
 
 
 def _git(*args: str) -> str:
@@ -48,6 +55,53 @@ def _one(tree: Path, overrides: list[str], days: int) -> dict:
     return r
 
 
+def startup(base_rev: str, here_rev: str, rounds: int, command: str) -> None:
+    """``--startup``: start-up of BASE and of this checkout, in turn (see the module's text)."""
+    import bench_startup
+
+    keys = ("to_first_step_start", "exit_seconds")
+    runs = {"base": [], "this": []}
+    with tempfile.TemporaryDirectory(prefix="compare_startup_") as tmp:
+        wt = Path(tmp) / "base"
+        _git("worktree", "add", "--detach", str(wt), base_rev)
+        try:
+            env = {"base": {"PYTHONPATH": str(wt)}, "this": {"PYTHONPATH": str(PROJECT)}}
+            n = 0
+            for name in ("base", "this"):  # warm-up: Numba's cache
+                n += 1
+                bench_startup.one(Path(tmp) / f"run{n}", env[name])
+            for i in range(rounds):
+                for name in ("base", "this") if i % 2 == 0 else ("this", "base"):
+                    n += 1
+                    r = bench_startup.one(Path(tmp) / f"run{n}", env[name])
+                    if r["returncode"] != 0:
+                        raise SystemExit(f"start-up run of {name} failed: {r.get('error', '')[-800:]}")
+                    runs[name].append(r)
+                log(f"round {i + 1}/{rounds}: base {runs['base'][-1]}, this {runs['this'][-1]}")
+        finally:
+            _git("worktree", "remove", "--force", str(wt))
+    summary = {}
+    for key in keys:
+        b = statistics.median(r[key] for r in runs["base"])
+        t = statistics.median(r[key] for r in runs["this"])
+        summary[key] = {"base": round(b, 3), "this": round(t, 3), "this_over_base": round(t / b, 3)}
+    out = {
+        "command": command,
+        "base": base_rev,
+        "this": here_rev,
+        "run": bench_startup.ARGS,
+        "rounds": rounds,
+        "summary": summary,
+        "runs": runs,
+    }
+    OUT_STARTUP.parent.mkdir(parents=True, exist_ok=True)
+    OUT_STARTUP.write_text(json.dumps(out, indent=1))
+    for key, v in summary.items():
+        b, t, r = v["base"], v["this"], v["this_over_base"]
+        print(f"{key:22s} median: base {b:.3f} s  this {t:.3f} s  this/base {r}")
+    print(f"written: {OUT_STARTUP.relative_to(PROJECT)}")
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("base", help="git revision to compare this checkout with")
@@ -56,11 +110,17 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--days", type=int, default=365)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--default-network", action="store_true", help="not the dense network")
+    ap.add_argument("--startup", action="store_true", help="compare start-up, not the year")
     ap.add_argument("extra", nargs="*", help="more overrides for both sides")
     a = ap.parse_args(argv)
     base_rev = _git("rev-parse", a.base)
     here_rev = _git("rev-parse", "HEAD")
     dirty = bool(_git("status", "--porcelain", "--", "sim", "conf"))
+    command = "experiments/benchmarks/compare_commits.py " + " ".join(argv or sys.argv[1:])
+    this = here_rev + (" (with uncommitted changes to sim/ or conf/)" if dirty else "")
+    if a.startup:
+        startup(base_rev, this, a.rounds, command)
+        return
     ov = base_overrides(a.agents, a.days, a.threads, not a.default_network) + a.extra
     with tempfile.TemporaryDirectory(prefix="compare_commits_") as tmp:
         wt = Path(tmp) / "base"
@@ -90,9 +150,9 @@ def main(argv: list[str] | None = None) -> None:
     hashes = {name: {json.dumps(r["hashes"], sort_keys=True) for r in rs} for name, rs in runs.items()}
     identical = len(hashes["base"] | hashes["this"]) == 1
     out = {
-        "command": "experiments/benchmarks/compare_commits.py " + " ".join(argv or sys.argv[1:]),
+        "command": command,
         "base": base_rev,
-        "this": here_rev + (" (with uncommitted changes to sim/ or conf/)" if dirty else ""),
+        "this": this,
         "overrides": ov,
         "rounds": a.rounds,
         "summary": summary,
