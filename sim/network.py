@@ -33,7 +33,6 @@ from collections import namedtuple
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import networkx as nx
 import numpy as np
 
 from sim.backend import kernel
@@ -45,6 +44,7 @@ from sim.rng import Decision, Stream, day_key, pair_key, rng_for, u01_key
 if TYPE_CHECKING:
     from types import SimpleNamespace
 
+    import networkx as nx
     from omegaconf import DictConfig
 
     from sim.model import GroomingModel
@@ -435,6 +435,8 @@ class TieStore:
         With ``pop``, only the people in the world today and their ties. Dormant ties (ended by a
         block, report or ban) are left out unless ``include_dormant``.
         """
+        import networkx as nx  # only here and in the reference builder: a run does not need it
+
         g = nx.Graph()
         roles = ("child", "contact", "offender")
         if pop is not None:
@@ -634,6 +636,8 @@ def build_initial_ties_networkx(cfg: DictConfig, pop: Population, groups: Groups
     agents, see docs/performance.md), which is why the array builder is the default;
     ``tests/test_network.py`` checks both give the same structure statistics.
     """
+    import networkx as nx
+
     nw, pc = cfg.network, cfg.population
     rng = rng_for(int(cfg.seed), Stream.TIES_NETWORKX)
     nc, n = pop.n_children, pop.n

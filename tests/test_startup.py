@@ -1,9 +1,11 @@
 """Start-up: a run imports only what it needs and Hydra composes its configuration once.
 
-Guards the two start-up savings of ``python -m sim`` (docs/performance.md): Mesa's experimental
-subpackage (with ``scipy.spatial``) is imported only when something uses it, and still works when
-something does; and a plain run skips Hydra's first composition (the one that only reads
-``hydra.mode``) while a run that can set the mode keeps it.
+Guards the start-up savings of ``python -m sim`` (docs/performance.md): the parts of Mesa that
+its package import pulls in and no run uses (``mesa.experimental`` with ``scipy.spatial``,
+``mesa.space`` with networkx, ``mesa.discrete_space``) are imported only when something uses
+them, and still work when something does; networkx is imported only by the functions that use
+it; and a plain run skips Hydra's first composition (the one that only reads ``hydra.mode``)
+while a run that can set the mode keeps it.
 """
 
 from __future__ import annotations
@@ -26,14 +28,31 @@ def python(code: str) -> subprocess.CompletedProcess:
     )
 
 
-def test_the_model_does_not_import_mesa_experimental_or_scipy():
+DEFERRED = ("mesa.experimental", "mesa.space", "mesa.discrete_space")
+
+
+def test_the_model_does_not_import_what_a_run_does_not_use():
     r = python(
-        "import sys, sim.model\n"
-        "print('scipy.spatial' in sys.modules, 'scipy' in sys.modules,"
-        " type(sys.modules['mesa.experimental']).__name__)"
+        "import sys, sim.cli, sim.model\n"
+        "print(*(m in sys.modules for m in ('scipy', 'networkx')),"
+        f" *(type(sys.modules[m]).__name__ for m in {DEFERRED!r}))"
     )
     assert r.returncode == 0, r.stderr
-    assert r.stdout.split() == ["False", "False", "_Deferred"]
+    assert r.stdout.split() == ["False", "False", "_Deferred", "_Deferred", "_Deferred"]
+
+
+def test_mesa_space_and_discrete_space_still_work_when_used():
+    r = python(
+        "import sys, sim.model, mesa\n"
+        "from mesa.space import NetworkGrid\n"
+        "grid = mesa.discrete_space.OrthogonalMooreGrid((3, 3))\n"
+        "from mesa.discrete_space.grid import OrthogonalMooreGrid\n"
+        "assert type(grid) is OrthogonalMooreGrid\n"
+        "assert mesa.space is sys.modules['mesa.space'] or mesa.space.NetworkGrid is NetworkGrid\n"
+        "print(NetworkGrid.__name__, len(list(grid.all_cells)), 'networkx' in sys.modules)"
+    )
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["NetworkGrid", "9", "True"]
 
 
 def test_mesa_experimental_still_works_when_used():
