@@ -201,7 +201,7 @@ def main(cfg: DictConfig) -> dict | None:
 
 
 #: What can set ``hydra.mode`` from the command line: the key itself and the experiment group
-#: (conf/experiment/compare_scenarios.yaml sets MULTIRUN; tests/test_cli.py checks that no other
+#: (conf/experiment/compare_scenarios.yaml sets MULTIRUN; tests/test_startup.py checks that no other
 #: config file of the project sets it).
 MODE_SETTERS = ("hydra.mode", "experiment")
 
