@@ -339,8 +339,9 @@ def walk_candidates(
     :func:`fof_candidates`, in the order first met), and the table slots in use. The table is
     NOT cleared here: u's p-neighbours are marked ``ht_idx = -2`` so that :func:`mutual_exact`
     can count exact mutual friends for the safeguard; the caller clears it with
-    :func:`ht_clear`. ``nb`` (at least ``deg[u] + walks`` entries) receives u's p-neighbours, then
-    the walks' endpoints.
+    :func:`ht_clear`. ``nb`` (at least ``4 deg[u] + walks`` entries) receives u's p-neighbours,
+    then the walks' endpoints, and from ``deg[u] + walks`` on each neighbour's block start, degree
+    and degree on p (read in one loop of independent reads, before the walks need them).
     Cost: O(deg u + walks x deg of the middle node) reads, independent of u's friends-of-friends.
     """
     ht_key, ht_idx, ht_used, cand, cnt, aa, book = scratch
@@ -393,9 +394,17 @@ def walk_candidates(
         t = nb[j]
         nb[j] = nb[r]
         nb[r] = t
+    # each middle node's block start, degree and degree on p, gathered in one loop of
+    # independent reads (they overlap) into nb[zo:], three entries per node
+    zo = deg[u] + walks
     s_paths = 0
     for j in range(du):
-        s_paths += pdeg[nb[j], p]
+        z = nb[j]
+        dz = pdeg[z, p]
+        nb[zo + 3 * j] = start[z]
+        nb[zo + 3 * j + 1] = deg[z]
+        nb[zo + 3 * j + 2] = dz
+        s_paths += dz
     if walks >= s_paths:  # the budget covers every path: the exact statistics
         step = 1.0
         off = 0.0
@@ -412,14 +421,13 @@ def walk_candidates(
     for j in range(du):
         if k_taken >= n_take:
             break
-        z = nb[j]
-        dz = pdeg[z, p]
+        dz = nb[zo + 3 * j + 2]
         if target >= c0 + dz:  # no walk through z
             c0 += dz
             continue
         q = c0
-        sz = start[z]
-        for b in range(sz, sz + deg[z]):
+        sz = nb[zo + 3 * j]
+        for b in range(sz, sz + nb[zo + 3 * j + 1]):
             if (emask[b] & pbit) == 0:
                 continue
             if q != target:
@@ -436,13 +444,13 @@ def walk_candidates(
     # then each endpoint's arrival, weighted by the inverse of its path's probability
     j = 0
     c0 = 0
-    dz = pdeg[nb[0], p]
+    dz = nb[zo + 2]
     for kk in range(k_taken):
         target = int(off + kk * step)
         while target >= c0 + dz:
             c0 += dz
             j += 1
-            dz = pdeg[nb[j], p]
+            dz = nb[zo + 3 * j + 2]
         e = nb[du + kk]
         w = e if e >= 0 else -1 - e
         s = _ht_slot(ht_key, hbits, w)
@@ -570,7 +578,7 @@ def suggest(
         hbits = 10
         cap = 1 << (hbits - 1)
         scratch = fof_scratch(hbits)
-        nb = np.empty(cap, np.int64)
+        nb = np.empty(4 * cap, np.int64)  # walk_candidates: 4 deg[u] + walks <= 4 cap
         top_w = np.empty(k, np.int64)
         top_s = np.empty(k, np.float64)
         top_t = np.empty(k, np.float64)
@@ -593,7 +601,9 @@ def suggest(
                     hbits += 1
                 cap = 1 << (hbits - 1)
                 scratch = fof_scratch(hbits)
-                nb = np.empty(cap, np.int64)
+                nb = np.empty(4 * cap, np.int64)
+            if sampled and 4 * ties.deg[u] + walks > nb.shape[0]:  # (need was capped at n)
+                nb = np.empty(4 * ties.deg[u] + walks, np.int64)
             # this user's table: the smallest power of two >= 2 * need (at least 256 slots),
             # a prefix of the allocated one, so that one large user does not leave every later
             # user probing a table too big for the cache

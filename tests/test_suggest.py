@@ -201,7 +201,7 @@ def walked(KM, ts, u, p, walks, key, sc, contact_book=0.0, elig=None):
     is emptied by ht_clear and the bound holds."""
     n = ts.n
     elig = np.ones(n, bool) if elig is None else elig
-    nb = np.zeros(int(ts.deg[u]) + walks, np.int64)
+    nb = np.zeros(4 * int(ts.deg[u]) + walks, np.int64)
     scratch_arrays = tuple(sc[k] for k in ("ht_key", "ht_idx", "ht_used", "cand", "cnt", "aa", "book"))
     with np.errstate(over="ignore"):  # numpy uint64 scalars wrap, as intended (python backend)
         nc, n_used = KM.walk_candidates(
