@@ -205,7 +205,14 @@ def _ht_slot(ht_key, hbits, w):
 
 @kernel
 def fof_candidates(
-    u: int, p: int, contact_book: float, ties: Ties, elig: np.ndarray, scratch: tuple, hbits: int
+    u: int,
+    p: int,
+    contact_book: float,
+    ties: Ties,
+    elig: np.ndarray,
+    scratch: tuple,
+    hbits: int,
+    nb: np.ndarray,
 ) -> int:
     """Candidates for suggestions to ``u`` on platform ``p``, with their rule statistics.
 
@@ -224,6 +231,8 @@ def fof_candidates(
     not eligible) rather than in arrays of one entry per node: the table of one user stays in
     cache, where node-indexed scratch (tens of MB at a million agents) does not. The caller
     sizes the table to at least twice :func:`fof_bound` and the other arrays to the bound.
+    ``nb`` (at least ``3 deg[u]`` entries) receives each p-neighbour's block start, degree and
+    degree on p, read in one loop of independent reads before its block is visited.
     Cost: O(sum of p-degrees of u's neighbours).
     """
     ht_key, ht_idx, ht_used, cand, cnt, aa, book = scratch
@@ -236,15 +245,22 @@ def fof_candidates(
     ht_used[n_used] = s
     n_used += 1
     su = start[u]
+    j = 0
     for a in range(su, su + deg[u]):
         if (emask[a] & pbit) != 0:
-            s = _ht_slot(ht_key, hbits, nbr[a])
+            v = nbr[a]
+            nb[3 * j] = start[v]
+            nb[3 * j + 1] = deg[v]
+            nb[3 * j + 2] = pdeg[v, p]
+            j += 1
+            s = _ht_slot(ht_key, hbits, v)
             if ht_key[s] == -1:
-                ht_key[s] = nbr[a]
+                ht_key[s] = v
                 ht_idx[s] = -1
                 ht_used[n_used] = s
                 n_used += 1
     nc = 0
+    j = 0
     for a in range(su, su + deg[u]):
         v = nbr[a]
         if (emask[a] & pbit) == 0:
@@ -267,9 +283,10 @@ def fof_candidates(
                 elif ht_idx[s] >= 0:
                     book[ht_idx[s]] = 1
             continue
-        sv = start[v]
-        inv_log = 1.0 / math.log(pdeg[v, p]) if pdeg[v, p] > 1 else 0.0
-        for b in range(sv, sv + deg[v]):
+        sv = nb[3 * j]
+        dv = nb[3 * j + 2]
+        inv_log = 1.0 / math.log(dv) if dv > 1 else 0.0
+        for b in range(sv, sv + nb[3 * j + 1]):
             if (emask[b] & pbit) == 0:
                 continue
             w = nbr[b]
@@ -292,8 +309,9 @@ def fof_candidates(
                 continue
             cnt[i] += 1.0
             aa[i] += inv_log
-    for j in range(n_used):
-        ht_key[ht_used[j]] = -1
+        j += 1
+    for k in range(n_used):
+        ht_key[ht_used[k]] = -1
     return nc
 
 
@@ -614,7 +632,9 @@ def suggest(
             if sampled:
                 nc, n_used = walk_candidates(u, p, contact_book, walks, dk_walk, ties, elig, scratch, ub, nb)
             else:
-                nc = fof_candidates(u, p, contact_book, ties, elig, scratch, ub)
+                if 3 * ties.deg[u] > nb.shape[0]:
+                    nb = np.empty(3 * ties.deg[u], np.int64)
+                nc = fof_candidates(u, p, contact_book, ties, elig, scratch, ub, nb)
             ht_key, ht_idx = scratch[0], scratch[1]
             cand, cnt, aa, book = scratch[3], scratch[4], scratch[5], scratch[6]
             # every candidate's score first (into aa, which no later step reads: a loop of

@@ -78,7 +78,8 @@ def fof(KM, ts, u, p, sc, contact_book=0.0, acct=None, suggestible=None, banned=
     banned = np.zeros(n, bool) if banned is None else banned
     elig = acct[:, p] & suggestible & ~banned
     scratch_arrays = tuple(sc[k] for k in ("ht_key", "ht_idx", "ht_used", "cand", "cnt", "aa", "book"))
-    nc = KM.fof_candidates(u, p, contact_book, ts.arrays, elig, scratch_arrays, sc["hbits"])
+    nb = np.zeros(3 * int(ts.deg[u]), np.int64)
+    nc = KM.fof_candidates(u, p, contact_book, ts.arrays, elig, scratch_arrays, sc["hbits"], nb)
     assert (sc["ht_key"] == -1).all()  # the table is left empty for the next user
     bound = KM.fof_bound(u, p, ts.arrays)
     assert nc <= bound

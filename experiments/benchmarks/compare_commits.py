@@ -1,7 +1,7 @@
 """Two commits side by side: the end-to-end year of each, run in turn, and their outputs compared.
 
-    .venv/bin/python experiments/benchmarks/compare_commits.py BASE [--rounds 2] [--agents 1000000]
-        [--days 365] [--threads 2] [--default-network] [-- extra overrides]
+    .venv/bin/python experiments/benchmarks/compare_commits.py BASE [overrides for both sides...]
+        [--rounds 2] [--agents 1000000] [--days 365] [--threads 2] [--default-network]
     .venv/bin/python experiments/benchmarks/compare_commits.py BASE --startup [--rounds 10]
 
 Checks out ``BASE`` (any git revision) into a temporary worktree and runs the end-to-end

@@ -66,15 +66,16 @@ def candidates(users, p, cb, ties, elig):
     hbits = 16
     cap = 1 << (hbits - 1)
     scratch = _scratch(hbits)
+    nb = np.empty(3 * cap, np.int64)
     tot = 0
     for u in users:
         need = min(_bound(u, p, ties), n)
-        if need > cap:
+        if need > cap or 3 * ties.deg[u] > nb.shape[0]:
             continue
         ub = 8
         while (1 << ub) < 2 * need:
             ub += 1
-        tot += _fof(u, p, cb, ties, elig, scratch, ub)
+        tot += _fof(u, p, cb, ties, elig, scratch, ub, nb)
     return tot
 
 
