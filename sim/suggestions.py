@@ -596,7 +596,7 @@ def suggest(
         hbits = 10
         cap = 1 << (hbits - 1)
         scratch = fof_scratch(hbits)
-        nb = np.empty(4 * cap, np.int64)  # walk_candidates: 4 deg[u] + walks <= 4 cap
+        nb = np.empty(4 * cap, np.int64)  # grown below for a user with more friends
         top_w = np.empty(k, np.int64)
         top_s = np.empty(k, np.float64)
         top_t = np.empty(k, np.float64)
@@ -619,9 +619,10 @@ def suggest(
                     hbits += 1
                 cap = 1 << (hbits - 1)
                 scratch = fof_scratch(hbits)
-                nb = np.empty(4 * cap, np.int64)
-            if sampled and 4 * ties.deg[u] + walks > nb.shape[0]:  # (need was capped at n)
-                nb = np.empty(4 * ties.deg[u] + walks, np.int64)
+            # the candidate generators' per-friend scratch (see walk_candidates, fof_candidates)
+            nb_need = 4 * ties.deg[u] + walks if sampled else 3 * ties.deg[u]
+            if nb_need > nb.shape[0]:
+                nb = np.empty(nb_need, np.int64)
             # this user's table: the smallest power of two >= 2 * need (at least 256 slots),
             # a prefix of the allocated one, so that one large user does not leave every later
             # user probing a table too big for the cache
@@ -632,8 +633,6 @@ def suggest(
             if sampled:
                 nc, n_used = walk_candidates(u, p, contact_book, walks, dk_walk, ties, elig, scratch, ub, nb)
             else:
-                if 3 * ties.deg[u] > nb.shape[0]:
-                    nb = np.empty(3 * ties.deg[u], np.int64)
                 nc = fof_candidates(u, p, contact_book, ties, elig, scratch, ub, nb)
             ht_key, ht_idx = scratch[0], scratch[1]
             cand, cnt, aa, book = scratch[3], scratch[4], scratch[5], scratch[6]

@@ -55,36 +55,50 @@ def _one(tree: Path, overrides: list[str], days: int) -> dict:
     return r
 
 
+def _in_turn(base_rev: str, rounds: int, run, prefix: str) -> dict:
+    """``run(tree, tmp, warm)`` on BASE's worktree and on this checkout: a warm-up of each (Numba's
+    cache), then ``rounds`` of each in alternating order (base, this; this, base; ...).
+    Returns ``{"base": [...], "this": [...]}`` of the measured runs."""
+    runs = {"base": [], "this": []}
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        wt = Path(tmp) / "base"
+        _git("worktree", "add", "--detach", str(wt), base_rev)
+        try:
+            trees = {"base": wt, "this": PROJECT}
+            for name, tree in trees.items():
+                log(f"warm-up ({name})")
+                run(tree, Path(tmp), warm=True)
+            for i in range(rounds):
+                for name in ("base", "this") if i % 2 == 0 else ("this", "base"):
+                    log(f"round {i + 1}/{rounds}: {name}")
+                    runs[name].append(run(trees[name], Path(tmp), warm=False))
+        finally:
+            _git("worktree", "remove", "--force", str(wt))
+    return runs
+
+
+def _summary(runs: dict, keys: tuple[str, ...]) -> dict:
+    """Median of each key on each side, and their ratio."""
+    out = {}
+    for key in keys:
+        b = statistics.median(r[key] for r in runs["base"])
+        t = statistics.median(r[key] for r in runs["this"])
+        out[key] = {"base": round(b, 3), "this": round(t, 3), "this_over_base": round(t / b, 3)}
+    return out
+
+
 def startup(base_rev: str, here_rev: str, rounds: int, command: str) -> None:
     """``--startup``: start-up of BASE and of this checkout, in turn (see the module's text)."""
     import bench_startup
 
-    keys = ("to_first_step_start", "exit_seconds")
-    runs = {"base": [], "this": []}
-    with tempfile.TemporaryDirectory(prefix="compare_startup_") as tmp:
-        wt = Path(tmp) / "base"
-        _git("worktree", "add", "--detach", str(wt), base_rev)
-        try:
-            env = {"base": {"PYTHONPATH": str(wt)}, "this": {"PYTHONPATH": str(PROJECT)}}
-            n = 0
-            for name in ("base", "this"):  # warm-up: Numba's cache
-                n += 1
-                bench_startup.one(Path(tmp) / f"run{n}", env[name])
-            for i in range(rounds):
-                for name in ("base", "this") if i % 2 == 0 else ("this", "base"):
-                    n += 1
-                    r = bench_startup.one(Path(tmp) / f"run{n}", env[name])
-                    if r["returncode"] != 0:
-                        raise SystemExit(f"start-up run of {name} failed: {r.get('error', '')[-800:]}")
-                    runs[name].append(r)
-                log(f"round {i + 1}/{rounds}: base {runs['base'][-1]}, this {runs['this'][-1]}")
-        finally:
-            _git("worktree", "remove", "--force", str(wt))
-    summary = {}
-    for key in keys:
-        b = statistics.median(r[key] for r in runs["base"])
-        t = statistics.median(r[key] for r in runs["this"])
-        summary[key] = {"base": round(b, 3), "this": round(t, 3), "this_over_base": round(t / b, 3)}
+    def run(tree: Path, tmp: Path, warm: bool) -> dict:
+        r = bench_startup.one(Path(tempfile.mkdtemp(dir=tmp)) / "run", {"PYTHONPATH": str(tree)})
+        if r["returncode"] != 0 and not warm:
+            raise SystemExit(f"start-up run on {tree} failed: {r.get('error', '')[-800:]}")
+        return r
+
+    runs = _in_turn(base_rev, rounds, run, "compare_startup_")
+    summary = _summary(runs, ("to_first_step_start", "exit_seconds"))
     out = {
         "command": command,
         "base": base_rev,
@@ -122,31 +136,13 @@ def main(argv: list[str] | None = None) -> None:
         startup(base_rev, this, a.rounds, command)
         return
     ov = base_overrides(a.agents, a.days, a.threads, not a.default_network) + a.extra
-    with tempfile.TemporaryDirectory(prefix="compare_commits_") as tmp:
-        wt = Path(tmp) / "base"
-        _git("worktree", "add", "--detach", str(wt), base_rev)
-        try:
-            trees = {"base": wt, "this": PROJECT}
-            warm = base_overrides(3000, 2, a.threads, False)
-            for name, tree in trees.items():
-                log(f"warm-up ({name})")
-                _one(tree, warm, 2)
-            runs = {"base": [], "this": []}
-            for i in range(a.rounds):
-                order = ("base", "this") if i % 2 == 0 else ("this", "base")
-                for name in order:
-                    log(f"round {i + 1}/{a.rounds}: {name}")
-                    runs[name].append(_one(trees[name], ov, a.days))
-        finally:
-            _git("worktree", "remove", "--force", str(wt))
+    warm_ov = base_overrides(3000, 2, a.threads, False)
 
-    def med(name: str, key: str) -> float:
-        return statistics.median(r[key] for r in runs[name])
+    def run(tree: Path, tmp: Path, warm: bool) -> dict:
+        return _one(tree, warm_ov, 2) if warm else _one(tree, ov, a.days)
 
-    summary = {}
-    for key in ("init_seconds", "run_seconds", "steady_agent_days_per_second"):
-        b, t = med("base", key), med("this", key)
-        summary[key] = {"base": round(b, 3), "this": round(t, 3), "this_over_base": round(t / b, 3)}
+    runs = _in_turn(base_rev, a.rounds, run, "compare_commits_")
+    summary = _summary(runs, ("init_seconds", "run_seconds", "steady_agent_days_per_second"))
     hashes = {name: {json.dumps(r["hashes"], sort_keys=True) for r in rs} for name, rs in runs.items()}
     identical = len(hashes["base"] | hashes["this"]) == 1
     out = {

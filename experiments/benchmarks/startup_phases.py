@@ -3,12 +3,12 @@
     .venv/bin/python experiments/benchmarks/startup_phases.py [overrides...]
 
 Runs ``python -m sim`` in this process (default: the start-up benchmark's small world) with
-``time.perf_counter`` marks around ``import sim.model`` (Mesa, Numba, NumPy...), the command-line
-check, each of Hydra's configuration compositions (Hydra composes once to find the run mode and
-once to run), ``import numba``, Numba's loading of the first cached kernel at its first call and of the others
-(summed),
-``GroomingModel.__init__`` and the start of day 1. Prints one line per phase: seconds since this
-script started, and how long the phase took. The run folder is a new temporary one each time.
+``time.perf_counter`` marks around ``import sim.model`` (Mesa, NumPy...), ``import numba``, the
+command-line check, each of Hydra's configuration compositions (one for a plain run, two when the
+run can set ``hydra.mode``: ``sim.cli.plain_run``), ``GroomingModel.__init__``, Numba's load of
+the first cached kernel (with its registries) and of the others (summed), and the start of day
+1. Prints one line per phase: seconds since this script started, and how long the phase took.
+The run folder is a new temporary one each time.
 """
 
 from __future__ import annotations
